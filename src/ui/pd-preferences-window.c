@@ -1,0 +1,368 @@
+/* pd-preferences-window.c: Preferences: practice name, currency and the practice's institutions. */
+#include "config.h"
+
+#include <glib/gi18n.h>
+
+#include "pd-preferences-window.h"
+#include "pd-record-editor.h"
+
+struct _PdPreferencesWindow
+{
+  AdwPreferencesWindow parent_instance;
+
+  /* Template Widgets */
+  AdwEntryRow *practice_name_row;
+  AdwComboRow *currency_row;
+  GtkListBox  *institutions_list;
+
+  /* Owned References */
+  PdStore     *store;
+  GListStore  *institutions;   /* live PdRecord, by name */
+
+  gboolean     loading;
+};
+
+G_DEFINE_FINAL_TYPE (PdPreferencesWindow, pd_preferences_window, ADW_TYPE_PREFERENCES_WINDOW)
+
+static void
+show_error (PdPreferencesWindow *self,
+            GError              *error)
+{
+  adw_preferences_window_add_toast (ADW_PREFERENCES_WINDOW (self), adw_toast_new (error->message));
+}
+
+static void
+on_practice_name_changed (AdwEntryRow         *row,
+                          PdPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  const char *text = gtk_editable_get_text (GTK_EDITABLE (row));
+
+  if (self->loading || self->store == NULL)
+    return;
+  if (!pd_store_set_setting (self->store, "practice_name", text, &error))
+    show_error (self, error);
+}
+
+static void
+on_currency_selected (AdwComboRow         *row,
+                      GParamSpec          *pspec,
+                      PdPreferencesWindow *self)
+{
+  g_autoptr(GError) error = NULL;
+  GtkStringObject *item = adw_combo_row_get_selected_item (row);
+  const char *currency;
+
+  if (self->loading || self->store == NULL || item == NULL)
+    return;
+  currency = gtk_string_object_get_string (item);
+  if (!pd_store_set_setting (self->store, "currency", currency, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+  pd_money_set_currency (currency);
+}
+
+static void
+load_settings (PdPreferencesWindow *self)
+{
+  g_autofree char *name = pd_store_get_setting (self->store, "practice_name");
+  g_autofree char *currency = pd_store_get_setting (self->store, "currency");
+  GListModel *currencies = adw_combo_row_get_model (self->currency_row);
+  guint n = g_list_model_get_n_items (currencies);
+
+  self->loading = TRUE;
+  gtk_editable_set_text (GTK_EDITABLE (self->practice_name_row), name ? name : "");
+  if (currency == NULL)
+    currency = g_strdup (pd_money_get_currency ());
+  for (guint i = 0; i < n; i++)
+    {
+      g_autoptr(GtkStringObject) item = g_list_model_get_item (currencies, i);
+
+      if (g_strcmp0 (gtk_string_object_get_string (item), currency) == 0)
+        adw_combo_row_set_selected (self->currency_row, i);
+    }
+  self->loading = FALSE;
+}
+
+static void
+reload_institutions (PdPreferencesWindow *self)
+{
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->institutions));
+
+  records = pd_store_list (self->store, &pd_institution_type, NULL, NULL, &error);
+  if (records == NULL)
+    {
+      show_error (self, error);
+      return;
+    }
+  g_list_store_splice (self->institutions, 0, n_old, records->pdata, records->len);
+}
+
+static void
+on_record_changed (PdStore             *store,
+                   const char          *collection,
+                   const char          *id,
+                   PdPreferencesWindow *self)
+{
+  if (g_strcmp0 (collection, pd_institution_type.name) == 0)
+    reload_institutions (self);
+}
+
+static void
+open_editor (PdPreferencesWindow *self,
+             PdRecord            *record)
+{
+  PdRecordEditor *editor = pd_record_editor_new (GTK_WINDOW (self), self->store, record);
+
+  gtk_window_present (GTK_WINDOW (editor));
+}
+
+/* Titles of the live partners whose terms name the institution ID. */
+static GPtrArray *
+partners_naming (PdPreferencesWindow *self,
+                 const char          *id)
+{
+  g_autoptr(GPtrArray) partners = pd_store_list (self->store, &pd_partner_type, NULL, NULL, NULL);
+  GPtrArray *names = g_ptr_array_new_with_free_func (g_free);
+
+  for (guint i = 0; partners != NULL && i < partners->len; i++)
+    {
+      PdRecord *partner = g_ptr_array_index (partners, i);
+
+      for (guint f = 0; f < pd_partner_type.n_fields; f++)
+        {
+          const PdField *field = &pd_partner_type.fields[f];
+          gboolean names_it = FALSE;
+
+          if (field->ref_type != &pd_institution_type)
+            continue;
+          if (field->type == PD_FIELD_REF_LIST)
+            names_it = g_strv_contains (pd_record_get_strv (partner, field->name), id);
+          else if (field->type == PD_FIELD_REF)
+            names_it = g_strcmp0 (pd_record_get_string (partner, field->name), id) == 0;
+          if (names_it)
+            {
+              g_ptr_array_add (names, g_strdup (pd_record_get_title (partner)));
+              break;
+            }
+        }
+    }
+  return names;
+}
+
+static void
+refuse_delete (PdPreferencesWindow *self,
+               PdRecord            *institution,
+               GPtrArray           *names)
+{
+  g_autofree char *body = NULL;
+  AdwMessageDialog *dialog;
+
+  body = g_strdup_printf (g_dngettext (GETTEXT_PACKAGE,
+                                       "“%s” is named in the terms of %u partner (%s). Remove it from those terms first.",
+                                       "“%s” is named in the terms of %u partners (%s, …). Remove it from those terms first.",
+                                       names->len),
+                          pd_record_get_title (institution), names->len,
+                          (const char *) g_ptr_array_index (names, 0));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self),
+                                                       _("Institution in Use"), body));
+  adw_message_dialog_add_response (dialog, "close", _("_OK"));
+  adw_message_dialog_set_default_response (dialog, "close");
+  adw_message_dialog_set_close_response (dialog, "close");
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_delete_response (AdwMessageDialog    *dialog,
+                    const char          *response,
+                    PdPreferencesWindow *self)
+{
+  PdRecord *institution = g_object_get_data (G_OBJECT (dialog), "record");
+  g_autoptr(GError) error = NULL;
+
+  if (g_strcmp0 (response, "delete") != 0)
+    return;
+  if (!pd_store_delete (self->store, &pd_institution_type, pd_record_get_id (institution), &error))
+    show_error (self, error);
+}
+
+static void
+confirm_delete (PdPreferencesWindow *self,
+                PdRecord            *institution)
+{
+  g_autofree char *heading = NULL;
+  AdwMessageDialog *dialog;
+
+  heading = g_strdup_printf (_("Delete “%s”?"), pd_record_get_title (institution));
+  dialog = ADW_MESSAGE_DIALOG (adw_message_dialog_new (GTK_WINDOW (self), heading,
+                                                       _("Partners can no longer be given this institution. The deletion stays in the history.")));
+  adw_message_dialog_add_responses (dialog, "cancel", _("_Cancel"), "delete", _("_Delete"), NULL);
+  adw_message_dialog_set_response_appearance (dialog, "delete", ADW_RESPONSE_DESTRUCTIVE);
+  adw_message_dialog_set_default_response (dialog, "cancel");
+  adw_message_dialog_set_close_response (dialog, "cancel");
+  g_object_set_data_full (G_OBJECT (dialog), "record", g_object_ref (institution), g_object_unref);
+  g_signal_connect_object (dialog, "response", G_CALLBACK (on_delete_response), self, 0);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+static void
+on_delete_clicked (GtkButton           *button,
+                   PdPreferencesWindow *self)
+{
+  PdRecord *institution = g_object_get_data (G_OBJECT (button), "record");
+  g_autoptr(GPtrArray) names = partners_naming (self, pd_record_get_id (institution));
+
+  if (names->len > 0)
+    refuse_delete (self, institution, names);
+  else
+    confirm_delete (self, institution);
+}
+
+static void
+on_edit_clicked (GtkButton           *button,
+                 PdPreferencesWindow *self)
+{
+  open_editor (self, g_object_get_data (G_OBJECT (button), "record"));
+}
+
+static GtkWidget *
+row_button_new (PdPreferencesWindow *self,
+                PdRecord            *record,
+                const char          *icon_name,
+                const char          *tooltip,
+                GCallback            callback)
+{
+  GtkWidget *button = gtk_button_new_from_icon_name (icon_name);
+
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (button, "flat");
+  gtk_widget_set_tooltip_text (button, tooltip);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button),
+                                  GTK_ACCESSIBLE_PROPERTY_LABEL, tooltip,
+                                  -1);
+  g_object_set_data_full (G_OBJECT (button), "record", g_object_ref (record), g_object_unref);
+  g_signal_connect_object (button, "clicked", callback, self, 0);
+  return button;
+}
+
+static GtkWidget *
+create_institution_row (gpointer item,
+                        gpointer user_data)
+{
+  PdPreferencesWindow *self = user_data;
+  PdRecord *record = item;
+  const char *title = pd_record_get_title (record);
+  GtkWidget *row = adw_action_row_new ();
+  g_autofree char *address = NULL;
+  g_autofree char *edit = NULL;
+  g_autofree char *delete = NULL;
+
+  if (pd_record_type_get_field (&pd_institution_type, "address") != NULL)
+    address = pd_record_format (record, "address");
+  /* Translators: tooltip of a button; %s is an institution */
+  edit = g_strdup_printf (_("Edit %s"), title);
+  /* Translators: tooltip of a button; %s is an institution */
+  delete = g_strdup_printf (_("Delete %s"), title);
+
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
+  adw_preferences_row_set_use_markup (ADW_PREFERENCES_ROW (row), FALSE);
+  if (address != NULL)
+    {
+      g_auto(GStrv) lines = g_strsplit (address, "\n", -1);
+
+      g_free (address);
+      /* Translators: separates the lines of an address shown on one line */
+      address = g_strjoinv (_(", "), lines);
+    }
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), address ? address : "");
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             row_button_new (self, record, "document-edit-symbolic", edit,
+                                             G_CALLBACK (on_edit_clicked)));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row),
+                             row_button_new (self, record, "user-trash-symbolic", delete,
+                                             G_CALLBACK (on_delete_clicked)));
+  return row;
+}
+
+static void
+add_institution_action (GtkWidget  *widget,
+                        const char *action_name,
+                        GVariant   *parameter)
+{
+  PdPreferencesWindow *self = PD_PREFERENCES_WINDOW (widget);
+  g_autoptr(PdRecord) record = pd_record_new (&pd_institution_type);
+
+  open_editor (self, record);
+}
+
+static void
+pd_preferences_window_dispose (GObject *object)
+{
+  PdPreferencesWindow *self = PD_PREFERENCES_WINDOW (object);
+
+  if (self->store != NULL)
+    g_signal_handlers_disconnect_by_data (self->store, self);
+  gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_PREFERENCES_WINDOW);
+  g_clear_object (&self->store);
+  g_clear_object (&self->institutions);
+  G_OBJECT_CLASS (pd_preferences_window_parent_class)->dispose (object);
+}
+
+static void
+pd_preferences_window_class_init (PdPreferencesWindowClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
+
+  object_class->dispose = pd_preferences_window_dispose;
+
+  gtk_widget_class_set_template_from_resource (widget_class,
+                                               "/io/github/partnerdesk/PartnerDesk/ui/pd-preferences-window.ui");
+  gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, practice_name_row);
+  gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, currency_row);
+  gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, institutions_list);
+  gtk_widget_class_bind_template_callback (widget_class, on_practice_name_changed);
+  gtk_widget_class_bind_template_callback (widget_class, on_currency_selected);
+
+  gtk_widget_class_install_action (widget_class, "prefs.add-institution", NULL, add_institution_action);
+}
+
+static void
+pd_preferences_window_init (PdPreferencesWindow *self)
+{
+  GtkWidget *placeholder;
+
+  self->loading = TRUE;
+  gtk_widget_init_template (GTK_WIDGET (self));
+  self->loading = FALSE;
+
+  self->institutions = g_list_store_new (PD_TYPE_RECORD);
+  gtk_list_box_bind_model (self->institutions_list, G_LIST_MODEL (self->institutions),
+                           create_institution_row, self, NULL);
+  placeholder = gtk_label_new (_("No institutions yet"));
+  gtk_widget_add_css_class (placeholder, "dim-label");
+  gtk_widget_set_margin_top (placeholder, 12);
+  gtk_widget_set_margin_bottom (placeholder, 12);
+  gtk_list_box_set_placeholder (self->institutions_list, placeholder);
+}
+
+PdPreferencesWindow *
+pd_preferences_window_new (GtkWindow *parent,
+                           PdStore   *store)
+{
+  PdPreferencesWindow *self;
+
+  g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);
+  g_return_val_if_fail (PD_IS_STORE (store), NULL);
+
+  self = g_object_new (PD_TYPE_PREFERENCES_WINDOW, "transient-for", parent, NULL);
+  self->store = g_object_ref (store);
+  g_signal_connect (store, "record-changed", G_CALLBACK (on_record_changed), self);
+  load_settings (self);
+  reload_institutions (self);
+  return self;
+}

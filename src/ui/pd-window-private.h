@@ -1,0 +1,68 @@
+/* pd-window-private.h: the PdWindow struct, shared by pd-window.c and pd-window-actions.c. */
+#pragma once
+
+#include "pd-window.h"
+#include "pd-partner-sidebar.h"
+
+G_BEGIN_DECLS
+
+struct _PdWindow
+{
+  AdwApplicationWindow parent_instance;
+
+  /* Template widgets */
+  AdwToastOverlay  *toast_overlay;
+  GtkToggleButton  *search_button;
+  GtkMenuButton    *menu_button;
+  GtkStack         *main_stack;
+  AdwStatusPage    *error_page;
+  GtkPaned         *outer_paned;
+  GtkSearchBar     *search_bar;
+  GtkSearchEntry   *search_entry;
+  GtkDropDown      *kind_dropdown;
+  GtkDropDown      *status_dropdown;
+  GtkLabel         *count_label;
+  GtkStack         *list_stack;
+  GtkListView      *list_view;
+  GtkStack         *detail_stack;
+  GtkPaned         *details_paned;
+  PdPartnerSidebar *sidebar;
+  GtkNotebook      *notebook;
+
+  /* Owned references */
+  PdStore            *store;
+  GSettings          *settings;
+  GListStore         *partners;     /* every live partner, as PdRecord */
+  GHashTable         *by_id;        /* id -> PdRecord in partners (borrowed) */
+  GtkSortListModel   *sorted;
+  GtkFilterListModel *filtered;
+  GtkCustomFilter    *filter;
+  GtkSingleSelection *selection;
+  GPtrArray          *pages;        /* the notebook pages (GtkWidget, borrowed) */
+  GCancellable       *cancellable;
+  char              **search_words; /* casefolded words of the search, or NULL */
+  char               *kind_filter;  /* nick or NULL for all */
+  char               *status_filter;
+  const PdField      *kind_field;
+  const PdField      *status_field;
+
+  gulong   record_changed_id;
+  guint    syncing : 1;  /* applying a store change: ignore selection churn */
+  guint    loading_sample : 1;
+};
+
+/* pd-window.c */
+void      _pd_window_toast             (PdWindow   *self,
+                                        const char *message);
+void      _pd_window_reload            (PdWindow   *self);
+gboolean  _pd_window_select_id         (PdWindow   *self,
+                                        const char *id,
+                                        gboolean    clear_filters);
+void      _pd_window_clear_filters     (PdWindow   *self);
+void      _pd_window_show_search       (PdWindow   *self);
+
+/* pd-window-actions.c */
+void      _pd_window_class_init_actions (GtkWidgetClass *widget_class);
+void      _pd_window_update_actions     (PdWindow       *self);
+
+G_END_DECLS
