@@ -11,17 +11,17 @@
 
 #define PARTNER_NAME "Zephyr Occupational Health"
 #define PARTNER_CITY "Quedlinburg"
-#define USER_NAME    "Ines Vogelsang"
+#define USER_NAME "Ines Vogelsang"
 
 /* One window over one database file, restarted in the middle of the run. */
 static struct
 {
-  char           *dir;
-  char           *path;
-  PdApplication  *app;
-  PdStore        *store;
-  PdWindow       *window;
-  char           *partner_id;
+  char          *dir;
+  char          *path;
+  PdApplication *app;
+  PdStore       *store;
+  PdWindow      *window;
+  char          *partner_id;
 } fx;
 
 /* Waiting without sleeping: iterate the main loop until COND holds. */
@@ -29,7 +29,7 @@ static struct
 static gboolean
 wake_up (gpointer data)
 {
-  *(gboolean *) data = TRUE;
+  *(gboolean *)data = TRUE;
   return G_SOURCE_REMOVE;
 }
 
@@ -37,25 +37,24 @@ static void
 iterate (void)
 {
   gboolean woke = FALSE;
-  guint id = g_timeout_add (10, wake_up, &woke);
+  guint    id = g_timeout_add (10, wake_up, &woke);
 
   g_main_context_iteration (NULL, TRUE);
   if (!woke)
     g_source_remove (id);
 }
 
-#define WAIT_UNTIL(cond)                                                    \
-  G_STMT_START                                                              \
-  {                                                                         \
-    gint64 wait_end_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;       \
-    while (!(cond))                                                         \
-      {                                                                     \
-        if (g_get_monotonic_time () > wait_end_)                            \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__,   \
-                   #cond);                                                  \
-        iterate ();                                                         \
-      }                                                                     \
-  }                                                                         \
+#define WAIT_UNTIL(cond)                                                                           \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    gint64 wait_end_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;                              \
+    while (!(cond))                                                                                \
+      {                                                                                            \
+        if (g_get_monotonic_time () > wait_end_)                                                   \
+          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
+        iterate ();                                                                                \
+      }                                                                                            \
+  }                                                                                                \
   G_STMT_END
 
 /* Finding widgets as a user sees them: mapped, by visible label, tooltip or row title. */
@@ -63,10 +62,9 @@ iterate (void)
 typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
 
 static gboolean
-text_equal (const char *shown,
-            const char *wanted)
+text_equal (const char *shown, const char *wanted)
 {
-  g_autoptr(GString) plain = NULL;
+  g_autoptr (GString) plain = NULL;
 
   if (shown == NULL)
     return FALSE;
@@ -76,9 +74,7 @@ text_equal (const char *shown,
 }
 
 static GtkWidget *
-find_in (GtkWidget  *root,
-         MatchFunc   match,
-         const char *text)
+find_in (GtkWidget *root, MatchFunc match, const char *text)
 {
   if (!gtk_widget_get_mapped (root))
     return NULL;
@@ -97,10 +93,9 @@ find_in (GtkWidget  *root,
 
 /* Searches every shown window, the newest (dialogs) first. */
 static GtkWidget *
-find_anywhere (MatchFunc   match,
-               const char *text)
+find_anywhere (MatchFunc match, const char *text)
 {
-  g_autoptr(GList) toplevels = gtk_window_list_toplevels ();
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
   GtkWidget *found = NULL;
 
   toplevels = g_list_reverse (toplevels);
@@ -110,22 +105,19 @@ find_anywhere (MatchFunc   match,
 }
 
 static gboolean
-is_label (GtkWidget  *widget,
-          const char *text)
+is_label (GtkWidget *widget, const char *text)
 {
   return GTK_IS_LABEL (widget) && text_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
 }
 
 static gboolean
-is_label_containing (GtkWidget  *widget,
-                     const char *text)
+is_label_containing (GtkWidget *widget, const char *text)
 {
   return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
 }
 
 static gboolean
-is_button (GtkWidget  *widget,
-           const char *text)
+is_button (GtkWidget *widget, const char *text)
 {
   if (!GTK_IS_BUTTON (widget))
     return FALSE;
@@ -142,31 +134,27 @@ is_button (GtkWidget  *widget,
 }
 
 static gboolean
-is_entry_row (GtkWidget  *widget,
-              const char *text)
+is_entry_row (GtkWidget *widget, const char *text)
 {
   return ADW_IS_ENTRY_ROW (widget)
          && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
 }
 
 static gboolean
-is_row (GtkWidget  *widget,
-        const char *text)
+is_row (GtkWidget *widget, const char *text)
 {
   return ADW_IS_PREFERENCES_ROW (widget)
          && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
 }
 
 static gboolean
-is_dropdown (GtkWidget  *widget,
-             const char *text)
+is_dropdown (GtkWidget *widget, const char *text)
 {
   return GTK_IS_DROP_DOWN (widget) && text_equal (gtk_widget_get_tooltip_text (widget), text);
 }
 
 static gboolean
-is_search_entry (GtkWidget  *widget,
-                 const char *text)
+is_search_entry (GtkWidget *widget, const char *text)
 {
   g_autofree char *placeholder = NULL;
 
@@ -177,30 +165,26 @@ is_search_entry (GtkWidget  *widget,
 }
 
 static gboolean
-is_notebook (GtkWidget  *widget,
-             const char *text)
+is_notebook (GtkWidget *widget, const char *text)
 {
   return GTK_IS_NOTEBOOK (widget);
 }
 
 static gboolean
-is_editor (GtkWidget  *widget,
-           const char *text)
+is_editor (GtkWidget *widget, const char *text)
 {
   return GTK_IS_WINDOW (widget) && text_equal (gtk_window_get_title (GTK_WINDOW (widget)), text);
 }
 
 static gboolean
-is_message_dialog (GtkWidget  *widget,
-                   const char *text)
+is_message_dialog (GtkWidget *widget, const char *text)
 {
   return ADW_IS_MESSAGE_DIALOG (widget)
          && text_equal (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)), text);
 }
 
 static GtkWidget *
-wait_for_widget (MatchFunc   match,
-                 const char *text)
+wait_for_widget (MatchFunc match, const char *text)
 {
   GtkWidget *found = NULL;
 
@@ -218,8 +202,7 @@ click (GtkWidget *button)
 }
 
 static void
-click_button (GtkWidget  *root,
-              const char *label)
+click_button (GtkWidget *root, const char *label)
 {
   GtkWidget *button = root ? find_in (root, is_button, label) : wait_for_widget (is_button, label);
 
@@ -229,9 +212,7 @@ click_button (GtkWidget  *root,
 }
 
 static void
-type_into (GtkWidget  *root,
-           const char *row_title,
-           const char *text)
+type_into (GtkWidget *root, const char *row_title, const char *text)
 {
   GtkWidget *row = find_in (root, is_entry_row, row_title);
 
@@ -255,14 +236,13 @@ window_gone (GtkWidget **window)
 static void
 save_editor (GtkWidget *editor)
 {
-  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *) &editor);
+  g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *)&editor);
   click_button (editor, "Save");
   WAIT_UNTIL (window_gone (&editor));
 }
 
 static const char *
-row_value (GtkWidget  *root,
-           const char *row_title)
+row_value (GtkWidget *root, const char *row_title)
 {
   GtkWidget *row = find_in (root, is_row, row_title);
   GtkWidget *value = NULL;
@@ -271,15 +251,15 @@ row_value (GtkWidget  *root,
     return NULL;
   /* The value is the row's last label that is not its title. */
   for (GtkWidget *w = row; w != NULL; w = gtk_widget_get_first_child (w))
-    for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL; c = gtk_widget_get_next_sibling (c))
+    for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
+         c = gtk_widget_get_next_sibling (c))
       if (GTK_IS_LABEL (c) && !text_equal (gtk_label_get_text (GTK_LABEL (c)), row_title))
         value = c;
   return value ? gtk_label_get_text (GTK_LABEL (value)) : NULL;
 }
 
 static gboolean
-is_sidebar (GtkWidget  *widget,
-            const char *text)
+is_sidebar (GtkWidget *widget, const char *text)
 {
   return PD_IS_PARTNER_SIDEBAR (widget);
 }
@@ -297,7 +277,7 @@ static void
 select_tab (const char *title)
 {
   GtkWidget *notebook = find_in (GTK_WIDGET (fx.window), is_notebook, NULL);
-  int n;
+  int        n;
 
   g_assert_nonnull (notebook);
   n = gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook));
@@ -316,10 +296,9 @@ select_tab (const char *title)
 }
 
 static void
-choose_in_dropdown (const char *tooltip,
-                    const char *item)
+choose_in_dropdown (const char *tooltip, const char *item)
 {
-  GtkWidget *dropdown = find_in (GTK_WIDGET (fx.window), is_dropdown, tooltip);
+  GtkWidget  *dropdown = find_in (GTK_WIDGET (fx.window), is_dropdown, tooltip);
   GListModel *model;
 
   g_assert_nonnull (dropdown);
@@ -345,19 +324,17 @@ search_entry (void)
 
 /* What the list should show, computed from the store, not from the window. */
 static guint
-expected_count (const char *needle,
-                const char *kind,
-                const char *status)
+expected_count (const char *needle, const char *kind, const char *status)
 {
-  g_autoptr(GPtrArray) all = pd_store_list (fx.store, &pd_partner_type, NULL, NULL, NULL);
-  const char *fields[] = { "name", "hq_city", "industry", "rep_name" };
+  g_autoptr (GPtrArray) all = pd_store_list (fx.store, &pd_partner_type, NULL, NULL, NULL);
+  const char      *fields[] = { "name", "hq_city", "industry", "rep_name" };
   g_autofree char *folded = needle ? g_utf8_casefold (needle, -1) : NULL;
-  guint n = 0;
+  guint            n = 0;
 
   for (guint i = 0; i < all->len; i++)
     {
       PdRecord *p = g_ptr_array_index (all, i);
-      gboolean hit = folded == NULL;
+      gboolean  hit = folded == NULL;
 
       if (kind && g_strcmp0 (pd_record_get_string (p, "kind"), kind) != 0)
         continue;
@@ -365,7 +342,7 @@ expected_count (const char *needle,
         continue;
       for (guint f = 0; f < G_N_ELEMENTS (fields) && !hit; f++)
         {
-          const char *value = pd_record_get_string (p, fields[f]);
+          const char      *value = pd_record_get_string (p, fields[f]);
           g_autofree char *v = value ? g_utf8_casefold (value, -1) : NULL;
 
           hit = v != NULL && strstr (v, folded) != NULL;
@@ -378,7 +355,7 @@ expected_count (const char *needle,
 static const char *
 some_city (void)
 {
-  g_autoptr(GPtrArray) all = pd_store_list (fx.store, &pd_partner_type, NULL, NULL, NULL);
+  g_autoptr (GPtrArray) all = pd_store_list (fx.store, &pd_partner_type, NULL, NULL, NULL);
   static char city[256];
 
   for (guint i = 0; i < all->len; i++)
@@ -395,8 +372,7 @@ some_city (void)
 }
 
 static char *
-count_text (guint shown,
-            guint total)
+count_text (guint shown, guint total)
 {
   if (shown == total)
     return g_strdup_printf (total == 1 ? "%u partner" : "%u partners", total);
@@ -406,7 +382,7 @@ count_text (guint shown,
 static gboolean
 count_shows (guint shown)
 {
-  g_autofree char *text = count_text (shown, (guint) pd_store_count (fx.store, &pd_partner_type));
+  g_autofree char *text = count_text (shown, (guint)pd_store_count (fx.store, &pd_partner_type));
 
   return find_in (GTK_WIDGET (fx.window), is_label, text) != NULL;
 }
@@ -424,12 +400,12 @@ selected_name (void)
 static void
 open_window (void)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   fx.store = pd_store_open (fx.path, &error);
   g_assert_no_error (error);
   fx.window = pd_window_new (GTK_APPLICATION (fx.app), fx.store, NULL);
-  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *) &fx.window);
+  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *)&fx.window);
   gtk_window_present (GTK_WINDOW (fx.window));
   WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (fx.window)));
 }
@@ -441,7 +417,7 @@ close_window (void)
 
   gtk_window_close (GTK_WINDOW (fx.window));
   WAIT_UNTIL (fx.window == NULL);
-  g_object_add_weak_pointer (store, (gpointer *) &fx.store);
+  g_object_add_weak_pointer (store, (gpointer *)&fx.store);
   g_object_unref (store);
   /* Nothing else may keep the old connection open. */
   WAIT_UNTIL (fx.store == NULL);
@@ -456,7 +432,7 @@ test_empty_and_sample_data (void)
   click_button (NULL, "Load Sample Data");
   WAIT_UNTIL (pd_store_count (fx.store, &pd_partner_type) >= 40
               && find_anywhere (is_label_containing, "Sample data loaded") != NULL);
-  WAIT_UNTIL (count_shows ((guint) pd_store_count (fx.store, &pd_partner_type)));
+  WAIT_UNTIL (count_shows ((guint)pd_store_count (fx.store, &pd_partner_type)));
   g_assert_null (find_anywhere (is_label, "No Partners Yet"));
 }
 
@@ -466,7 +442,7 @@ test_add_with_validation (void)
   GtkWidget *editor;
   GtkWidget *save;
   GtkWidget *email_row;
-  guint before = (guint) pd_store_count (fx.store, &pd_partner_type);
+  guint      before = (guint)pd_store_count (fx.store, &pd_partner_type);
 
   click_button (GTK_WIDGET (fx.window), "Add Partner");
   editor = wait_for_editor ("Add Partner");
@@ -516,10 +492,10 @@ test_edit_through_pencil (void)
 static void
 test_search_and_filter (void)
 {
-  GtkEditable *entry = search_entry ();
+  GtkEditable     *entry = search_entry ();
   g_autofree char *city = NULL;
-  guint total = (guint) pd_store_count (fx.store, &pd_partner_type);
-  guint n;
+  guint            total = (guint)pd_store_count (fx.store, &pd_partner_type);
+  guint            n;
 
   gtk_editable_set_text (entry, "quedlin");
   WAIT_UNTIL (count_shows (expected_count ("quedlin", NULL, NULL)));
@@ -558,8 +534,8 @@ test_delete_and_undo (void)
 {
   g_autofree char *heading = g_strdup_printf ("Delete “%s”?", PARTNER_NAME);
   g_autofree char *toast = g_strdup_printf ("“%s” deleted", PARTNER_NAME);
-  guint total = (guint) pd_store_count (fx.store, &pd_partner_type);
-  GtkWidget *dialog;
+  guint            total = (guint)pd_store_count (fx.store, &pd_partner_type);
+  GtkWidget       *dialog;
 
   g_assert_true (pd_window_select_partner (fx.window, fx.partner_id));
   gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.delete-partner", NULL);
@@ -603,7 +579,8 @@ test_restart (void)
   /* The last partner is selected again, with every change. */
   WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
   WAIT_UNTIL (g_strcmp0 (row_value (sidebar (), "Employee count"), "250") == 0);
-  g_assert_nonnull (find_in (sidebar (), is_label, "https://www.linkedin.com/company/zephyr-health"));
+  g_assert_nonnull (
+      find_in (sidebar (), is_label, "https://www.linkedin.com/company/zephyr-health"));
 
   /* Found again by search, too. */
   gtk_editable_set_text (search_entry (), PARTNER_CITY);
@@ -616,23 +593,78 @@ test_restart (void)
   wait_for_widget (is_label_containing, USER_NAME);
 }
 
+static gboolean
+is_window_of_type (GtkWidget *widget, const char *type_name)
+{
+  return GTK_IS_WINDOW (widget) && g_str_equal (G_OBJECT_TYPE_NAME (widget), type_name);
+}
+
+static void
+open_and_close (const char *action, const char *type_name)
+{
+  GtkWidget *window;
+
+  g_test_message ("opening %s", type_name);
+  g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.window), action, NULL));
+  window = wait_for_widget (is_window_of_type, type_name);
+  g_object_ref (window);
+  gtk_window_close (GTK_WINDOW (window));
+  WAIT_UNTIL (!gtk_widget_get_mapped (window));
+  g_object_unref (window);
+}
+
+/* The main menu's windows open, and the shortcuts are the issue's. */
+static void
+test_menu_and_shortcuts (void)
+{
+  const struct
+  {
+    const char *action;
+    const char *accel;
+  } accels[] = {
+    { "win.add-partner", "<Control>n" },  { "win.search", "<Control>f" },
+    { "win.edit-partner", "<Control>e" }, { "app.preferences", "<Control>comma" },
+    { "app.quit", "<Control>q" },         { "win.show-help-overlay", "<Control>question" },
+  };
+
+  for (guint i = 0; i < G_N_ELEMENTS (accels); i++)
+    {
+      g_auto (GStrv) set
+          = gtk_application_get_accels_for_action (GTK_APPLICATION (fx.app), accels[i].action);
+      guint           key, wanted_key;
+      GdkModifierType mods, wanted_mods;
+
+      g_assert_nonnull (set[0]);
+      g_assert_true (gtk_accelerator_parse (set[0], &key, &mods));
+      g_assert_true (gtk_accelerator_parse (accels[i].accel, &wanted_key, &wanted_mods));
+      g_assert_cmpuint (key, ==, wanted_key);
+      g_assert_cmpuint (mods, ==, wanted_mods);
+    }
+
+  open_and_close ("win.show-help-overlay", "GtkShortcutsWindow");
+  open_and_close ("app.about", "AdwAboutWindow");
+  open_and_close ("app.preferences", "PdPreferencesWindow");
+}
+
 /* A file that is no database: the window says so instead of showing partners. */
 static void
 test_unreadable_database (void)
 {
   g_autofree char *bad = g_build_filename (fx.dir, "damaged.db", NULL);
-  g_autoptr(GError) error = NULL;
-  g_autoptr(PdStore) store = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdStore) store = NULL;
   PdWindow *window;
 
-  g_assert_true (g_file_set_contents (bad, "This is not an SQLite database, not even close.\n"
-                                      "It is long enough to have a header.\n", -1, NULL));
+  g_assert_true (g_file_set_contents (bad,
+                                      "This is not an SQLite database, not even close.\n"
+                                      "It is long enough to have a header.\n",
+                                      -1, NULL));
   store = pd_store_open (bad, &error);
   g_assert_null (store);
   g_assert_nonnull (error);
 
   window = pd_window_new (GTK_APPLICATION (fx.app), NULL, error);
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *) &window);
+  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
   gtk_window_present (GTK_WINDOW (window));
   WAIT_UNTIL (find_in (GTK_WIDGET (window), is_label, "Cannot Open the Database") != NULL);
   g_assert_nonnull (find_in (GTK_WIDGET (window), is_label, error->message));
@@ -645,10 +677,9 @@ test_unreadable_database (void)
 }
 
 int
-main (int   argc,
-      char *argv[])
+main (int argc, char *argv[])
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   int status;
 
   g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
@@ -669,6 +700,7 @@ main (int   argc,
   g_test_add_func ("/window/delete-and-undo", test_delete_and_undo);
   g_test_add_func ("/window/portal-user-and-history", test_portal_user);
   g_test_add_func ("/window/restart", test_restart);
+  g_test_add_func ("/window/menu-and-shortcuts", test_menu_and_shortcuts);
   g_test_add_func ("/window/unreadable-database", test_unreadable_database);
   status = g_test_run ();
 

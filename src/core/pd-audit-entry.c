@@ -167,13 +167,97 @@ static const RecordSentences sentences[] = {
     N_("Restored institution “%s”") },
   { "practice_user", N_("Created practice user “%s”"), N_("Deleted practice user “%s”"),
     N_("Restored practice user “%s”") },
+  { "person", N_("Created person “%s”"), N_("Deleted person “%s”"),
+    N_("Restored person “%s”") },
+  { "upload", N_("Recorded upload “%s”"), N_("Deleted upload “%s”"),
+    N_("Restored upload “%s”") },
 };
+
+/* The counts an eligibility import writes as its audit entry's new value:
+ * "created 3, updated 1, unchanged 10, terminated 0, rejected 2", optionally with
+ * "mode full" or a leading "full:"; unknown parts are ignored. */
+typedef struct {
+  const char *mode;
+  guint       counts[5];
+  gboolean    found;
+} UploadCounts;
+
+static const char * const count_keys[] = {
+  "created", "updated", "unchanged", "terminated", "rejected",
+};
+
+static void
+parse_count (UploadCounts *c,
+             const char   *part)
+{
+  g_autofree char *text = g_strstrip (g_strdup (part));
+  char *space = strrchr (text, ' ');
+  guint64 value;
+
+  if (g_str_equal (text, "full") || g_str_equal (text, "mode full"))
+    c->mode = "full";
+  else if (g_str_equal (text, "incremental") || g_str_equal (text, "mode incremental"))
+    c->mode = "incremental";
+  if (space == NULL)
+    return;
+  *space = '\0';
+  g_strstrip (text);
+  if (!g_ascii_string_to_unsigned (space + 1, 10, 0, G_MAXUINT, &value, NULL))
+    return;
+  for (guint i = 0; i < G_N_ELEMENTS (count_keys); i++)
+    if (g_str_equal (text, count_keys[i]))
+      {
+        c->counts[i] = (guint) value;
+        c->found = TRUE;
+      }
+}
+
+static gboolean
+parse_upload_counts (const char   *value,
+                     UploadCounts *c)
+{
+  g_auto(GStrv) parts = NULL;
+
+  memset (c, 0, sizeof *c);
+  if (value == NULL)
+    return FALSE;
+  parts = g_strsplit_set (value, ",:;", -1);
+  for (guint i = 0; parts[i]; i++)
+    parse_count (c, parts[i]);
+  return c->found;
+}
+
+/* "Imported “census.csv” (full): created 120, updated 3, unchanged 4,000, terminated 2, rejected 1" */
+static char *
+describe_upload (PdAuditEntry *self)
+{
+  const char *title = self->record_title ? self->record_title : "";
+  UploadCounts c;
+  g_autofree char *counts = NULL;
+
+  if (!parse_upload_counts (self->new_value, &c))
+    return g_strdup_printf (_("Imported “%s”"), title);
+  /* TRANSLATORS: the counts of an eligibility import, in the History tab */
+  counts = g_strdup_printf (_("created %'u, updated %'u, unchanged %'u, terminated %'u, "
+                              "rejected %'u"),
+                            c.counts[0], c.counts[1], c.counts[2], c.counts[3], c.counts[4]);
+  if (g_strcmp0 (c.mode, "full") == 0)
+    /* TRANSLATORS: file name and counts of a full eligibility import */
+    return g_strdup_printf (_("Imported “%s” (full): %s"), title, counts);
+  if (g_strcmp0 (c.mode, "incremental") == 0)
+    /* TRANSLATORS: file name and counts of an incremental eligibility import */
+    return g_strdup_printf (_("Imported “%s” (incremental): %s"), title, counts);
+  /* TRANSLATORS: file name and counts of an eligibility import */
+  return g_strdup_printf (_("Imported “%s”: %s"), title, counts);
+}
 
 static char *
 describe_record_action (PdAuditEntry *self)
 {
   const char *title = self->record_title ? self->record_title : "";
 
+  if (g_strcmp0 (self->record_type, "upload") == 0 && g_strcmp0 (self->action, "create") == 0)
+    return describe_upload (self);
   for (guint i = 0; i < G_N_ELEMENTS (sentences); i++)
     {
       const RecordSentences *s = &sentences[i];

@@ -28,6 +28,7 @@ typedef enum {
   PD_FIELD_FLAG_EMAIL         = 1 << 5, /* must be an email address */
   PD_FIELD_FLAG_LINKEDIN      = 1 << 6, /* must be an https linkedin.com URL */
   PD_FIELD_FLAG_HIDDEN        = 1 << 7, /* stored, never shown (e.g. a partner_id) */
+  PD_FIELD_FLAG_DATE          = 1 << 8, /* TEXT holding an ISO date, YYYY-MM-DD (validated by the store) */
 } PdFieldFlags;
 
 typedef struct _PdRecordType PdRecordType;
@@ -66,6 +67,16 @@ extern const PdRecordType pd_partner_type;
 extern const PdRecordType pd_institution_type;
 extern const PdRecordType pd_partner_user_type;
 extern const PdRecordType pd_practice_user_type;
+extern const PdRecordType pd_person_type;  /* eligibility: "person", table persons */
+extern const PdRecordType pd_upload_type;  /* eligibility file uploads: "upload", table uploads */
+/* Issue 4 (pd-catalogue.h, pd-traffic.h, pd-booking.h, pd-commission.h):
+ * fields are listed in pd-record-types.c; rules beyond the fields live in the store. */
+extern const PdRecordType pd_examination_type;       /* "examination": code, name, duration_minutes, archived */
+extern const PdRecordType pd_examination_price_type; /* "examination_price": examination_id, institution_id, price */
+extern const PdRecordType pd_activation_type;        /* "activation": partner_id, institution_id, examination_id, enabled */
+extern const PdRecordType pd_booking_type;           /* "booking": see pd-booking.h */
+extern const PdRecordType pd_commission_rate_type;   /* "commission_rate": partner_id, effective_from, mode, percent, fixed */
+extern const PdRecordType pd_benefit_type;           /* "benefit": partner_id, examination_id, visits_per_year, copay, waiting_days, dependents_covered */
 
 const PdRecordType *pd_record_type_lookup   (const char *name);
 const PdField      *pd_record_type_get_field (const PdRecordType *type,

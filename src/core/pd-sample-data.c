@@ -5,7 +5,10 @@
 #include <string.h>
 
 #include "pd-error.h"
+#include "pd-commerce-private.h"
+#include "pd-import-private.h"
 #include "pd-sample-data.h"
+#include "pd-store-private.h"
 
 typedef struct {
   const char *name;
@@ -292,6 +295,210 @@ add_portal_users (PdStore   *store,
   return TRUE;
 }
 
+
+/* People and upload history of employers: each gets a census (a full upload some weeks
+ * ago) and a later incremental file, imported through the real import pipeline. */
+
+static const char *const streets[] = {
+  "Bahnhofstraße", "Gartenweg", "Lindenallee", "Mill Lane", "Station Road", "Kerkstraat",
+  "Schillerstraße", "Church Street", "Hauptstraße", "Park Avenue", "Rosenweg", "High Street",
+};
+
+typedef struct {
+  char  id[32];
+  char  employee[32];
+  const char *first;
+  const char *last;
+  const char *relationship;
+  char  dob[11];
+  char  start[11];
+  char  end[11];
+  const char *eligibility;
+  const char *enrollment;
+  char  email[96];
+  char  phone[32];
+  char  street[64];
+} SamplePerson;
+
+#define CENSUS_HEADER "Member ID,Group ID,First Name,Last Name,Date of Birth,Relationship," \
+  "Employee ID,Coverage Start,Coverage End,Eligibility,Enrollment,Email,Phone,Street,City," \
+  "Postal Code\r\n"
+
+static guint
+people_count (const SamplePartner *p,
+              GRand               *rand)
+{
+  if (g_str_equal (p->name, "Thistle Bank plc"))
+    return 5000;
+  return (guint) g_rand_int_range (rand, 20, 301);
+}
+
+static void
+sample_person (SamplePerson        *person,
+               const SamplePartner *p,
+               GRand               *rand,
+               const char          *prefix,
+               guint                family,
+               guint                member)
+{
+  static const char *const enrollment[] = { "Enrolled", "Enrolled", "Invited", "Not enrolled",
+                                            "Declined" };
+  int year = member == 0 ? g_rand_int_range (rand, 1958, 2003)
+             : member == 1 ? g_rand_int_range (rand, 1960, 2003) : g_rand_int_range (rand, 2004, 2023);
+  g_autofree char *name = NULL;
+
+  memset (person, 0, sizeof *person);
+  g_snprintf (person->employee, sizeof person->employee, "%s-%05u", prefix, family);
+  if (member == 0)
+    g_strlcpy (person->id, person->employee, sizeof person->id);
+  else
+    g_snprintf (person->id, sizeof person->id, "%s-%02u", person->employee, member);
+  person->first = first_names[g_rand_int_range (rand, 0, G_N_ELEMENTS (first_names))];
+  person->last = last_names[g_rand_int_range (rand, 0, G_N_ELEMENTS (last_names))];
+  person->relationship = member == 0 ? "Employee" : member == 1 ? "Spouse" : "Child";
+  g_snprintf (person->dob, sizeof person->dob, "%04d-%02d-%02d", year,
+              g_rand_int_range (rand, 1, 13), g_rand_int_range (rand, 1, 29));
+  g_snprintf (person->start, sizeof person->start, "%04d-%02d-01",
+              g_rand_int_range (rand, 2019, 2025), g_rand_int_range (rand, 1, 13));
+  person->eligibility = "Active";
+  person->enrollment = enrollment[g_rand_int_range (rand, 0, G_N_ELEMENTS (enrollment))];
+  if (member == 0)
+    {
+      name = g_strdup_printf ("%s %s", person->first, person->last);
+      g_autofree char *email = person_email (name, p->domain);
+
+      g_snprintf (person->email, sizeof person->email, "%s", email);
+      g_snprintf (person->phone, sizeof person->phone, "%s %03u %04u", phone_prefix (p->country),
+                  (guint) g_rand_int_range (rand, 100, 999),
+                  (guint) g_rand_int_range (rand, 1000, 9999));
+    }
+  g_snprintf (person->street, sizeof person->street, "%s %u",
+              streets[g_rand_int_range (rand, 0, G_N_ELEMENTS (streets))],
+              (guint) g_rand_int_range (rand, 1, 120));
+}
+
+static GArray *
+sample_people (const SamplePartner *p,
+               GRand               *rand)
+{
+  guint n = people_count (p, rand);
+  GArray *people = g_array_sized_new (FALSE, FALSE, sizeof (SamplePerson), n);
+  g_autofree char *slug = ascii_slug (p->name, "");
+  char prefix[4] = { 0 };
+  guint family = 0;
+
+  for (guint i = 0; i < 3; i++)
+    prefix[i] = g_ascii_toupper (slug[i] ? slug[i] : 'X');
+  while (people->len < n)
+    {
+      guint size = 1 + (g_rand_int_range (rand, 0, 100) < 40) + g_rand_int_range (rand, 0, 3)
+                   * (g_rand_int_range (rand, 0, 100) < 50);
+
+      family++;
+      for (guint m = 0; m < size && people->len < n; m++)
+        {
+          SamplePerson person;
+
+          /* Children only after a spouse slot: member 1 is the spouse. */
+          sample_person (&person, p, rand, prefix, family, m == 0 ? 0 : m);
+          g_array_append_val (people, person);
+        }
+    }
+  return people;
+}
+
+static GBytes *
+census_bytes (const SamplePartner *p,
+              GArray              *people,
+              gboolean             later,
+              GRand               *rand)
+{
+  GString *csv = g_string_new (CENSUS_HEADER);
+
+  for (guint i = 0; i < people->len; i++)
+    {
+      SamplePerson *q = &g_array_index (people, SamplePerson, i);
+
+      if (later)
+        {
+          guint dice = (guint) g_rand_int_range (rand, 0, 100);
+
+          /* The later file: some leave, some change enrollment. */
+          if (dice < 2 && g_str_equal (q->relationship, "Employee"))
+            {
+              q->eligibility = "Terminated";
+              g_strlcpy (q->end, "2024-02-29", sizeof q->end);
+            }
+          else if (dice < 6)
+            q->enrollment = "Enrolled";
+        }
+      g_string_append_printf (csv, "%s,GRP-%u,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s,%s\r\n",
+                              q->id, (i % 3) + 1, q->first, q->last, q->dob, q->relationship,
+                              g_str_equal (q->relationship, "Employee") ? "" : q->employee,
+                              q->start, q->end, q->eligibility, q->enrollment, q->email,
+                              q->phone, q->street, p->city, p->postal_code);
+    }
+  return g_string_free_to_bytes (csv);
+}
+
+/* Moves an upload (and its audit entry) back to AT: the history spans some weeks. */
+static gboolean
+backdate_upload (PdStore     *store,
+                 const char  *upload_id,
+                 const char  *at,
+                 GError     **error)
+{
+  g_autofree char *sql = g_strdup_printf ("UPDATE uploads SET created_at = '%s', updated_at = '%s' "
+                                          "WHERE id = '%s'; UPDATE audit SET at = '%s' "
+                                          "WHERE record_id = '%s'",
+                                          at, at, upload_id, at, upload_id);
+
+  return _pd_store_exec (store, sql, error);
+}
+
+static gboolean
+import_sample (PdStore      *store,
+               PdRecord     *partner,
+               GBytes       *bytes,
+               const char   *file_name,
+               PdImportMode  mode,
+               const char   *at,
+               GError      **error)
+{
+  g_autoptr(PdImportResult) result = NULL;
+  PdImportOptions options;
+
+  pd_import_options_init (&options);
+  options.mode = mode;
+  options.file_name = file_name;
+  options.termination_date = "2024-02-29";
+  options.flags = PD_IMPORT_FLAG_CONFIRM_GUARD | PD_IMPORT_FLAG_CONFIRM_DUPLICATE;
+  result = _pd_import_run_on_store (store, pd_record_get_id (partner), NULL, bytes, &options,
+                                    NULL, NULL, NULL, error);
+  return result && backdate_upload (store, result->upload_id, at, error);
+}
+
+static gboolean
+add_people (PdStore   *store,
+            PdRecord  *partner,
+            guint      index,
+            GError   **error)
+{
+  const SamplePartner *p = &partners[index];
+  g_autoptr(GRand) rand = g_rand_new_with_seed (4242 + index);
+  g_autoptr(GArray) people = sample_people (p, rand);
+  g_autoptr(GBytes) first = census_bytes (p, people, FALSE, rand);
+  g_autoptr(GBytes) second = census_bytes (p, people, TRUE, rand);
+  g_autofree char *slug = ascii_slug (p->name, "-");
+  g_autofree char *first_name = g_strdup_printf ("%s-census-2024-01.csv", slug);
+  g_autofree char *second_name = g_strdup_printf ("%s-changes-2024-03.csv", slug);
+
+  return import_sample (store, partner, first, first_name, PD_IMPORT_MODE_FULL,
+                        "2024-01-08T09:12:00Z", error)
+         && import_sample (store, partner, second, second_name, PD_IMPORT_MODE_INCREMENTAL,
+                           "2024-03-04T10:40:00Z", error);
+}
+
 static gboolean
 load_cb (PdStore   *store,
          gpointer   user_data,
@@ -320,8 +527,11 @@ load_cb (PdStore   *store,
       if (g_str_equal (pd_record_get_string (partner, "status"), "active")
           && !add_portal_users (store, partner, i, error))
         return FALSE;
+      if (g_str_equal (partners[i].kind, "employer") && !add_people (store, partner, i, error))
+        return FALSE;
     }
-  return TRUE;
+  /* Issue 4: examinations, prices, activations, benefits, rate history, bookings. */
+  return _pd_sample_commerce_load (store, ids, error);
 }
 
 gboolean
@@ -337,7 +547,11 @@ pd_sample_data_load (PdStore  *store,
                            _("Sample data can only be loaded into an empty database."));
       return FALSE;
     }
-  return pd_store_transaction (store, load_cb, NULL, error);
+  if (!pd_store_transaction (store, load_cb, NULL, error))
+    return FALSE;
+  /* Bookings are written in bulk, without ::record-changed each. */
+  pd_store_notify_collection_changed (store, "booking", NULL);
+  return TRUE;
 }
 
 /* Generated partners for benchmarks */
@@ -445,3 +659,4 @@ pd_sample_data_add_partners (PdStore  *store,
   add.base = (guint) pd_store_count (store, &pd_partner_type);
   return pd_store_transaction (store, add_partners_cb, &add, error);
 }
+

@@ -62,5 +62,24 @@ gboolean _pd_store_begin     (PdStore  *self,
 gboolean _pd_store_commit    (PdStore  *self,
                               GError  **error);
 void     _pd_store_rollback  (PdStore  *self);
+/* Inside an open transaction: validates and inserts a NEW record (version 1) with its
+ * change-log entry and one "create" audit row whose new_value is AUDIT_NEW_VALUE
+ * (the import's upload: its counts). ::record-changed follows the commit. */
+gboolean _pd_store_insert_record (PdStore     *self,
+                                  PdRecord    *record,
+                                  const char  *audit_new_value,
+                                  GError     **error);
+/* { name, CREATE INDEX statement } of the persons table's indexes (schema 2), NULL-ended. */
+extern const char *const _pd_store_person_indexes[][2];
+/* Live records of TYPE matching SQL_TAIL, which follows "WHERE deleted = 0 AND " and may
+ * bind ?1..?N to PARAMS (text, NULL-terminated) and add ORDER BY / LIMIT; in that order.
+ * (issue 4: a partner's bookings in a period.) */
+GPtrArray *_pd_store_query_records (PdStore             *self,
+                                    const PdRecordType  *type,
+                                    const char          *sql_tail,
+                                    const char * const  *params,
+                                    GError             **error);
+/* The display name of the actor (who), or NULL. */
+const char *_pd_store_get_actor_name (PdStore *self);
 
 G_END_DECLS

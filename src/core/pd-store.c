@@ -7,7 +7,9 @@
 #include <string.h>
 
 #include "pd-audit-entry-private.h"
+#include "pd-commerce-private.h"
 #include "pd-error.h"
+#include "pd-import-private.h"
 #include "pd-money.h"
 #include "pd-record-private.h"
 #include "pd-store-private.h"
@@ -26,6 +28,7 @@ typedef struct {
 
 enum {
   RECORD_CHANGED,
+  COLLECTION_CHANGED,
   N_SIGNALS
 };
 
@@ -77,6 +80,20 @@ pd_store_class_init (PdStoreClass *klass)
   signals[RECORD_CHANGED] =
     g_signal_new ("record-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
                   NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+  signals[COLLECTION_CHANGED] =
+    g_signal_new ("collection-changed", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0,
+                  NULL, NULL, NULL, G_TYPE_NONE, 2, G_TYPE_STRING, G_TYPE_STRING);
+}
+
+void
+pd_store_notify_collection_changed (PdStore    *self,
+                                    const char *collection,
+                                    const char *partner_id)
+{
+  g_return_if_fail (PD_IS_STORE (self));
+  g_return_if_fail (collection != NULL);
+
+  g_signal_emit (self, signals[COLLECTION_CHANGED], 0, collection, partner_id);
 }
 
 static void
@@ -347,6 +364,8 @@ type_sql (PdStore            *self,
         g_string_append_printf (cols, ", %s_fold", type->fields[i].name);
         sql->n_fold++;
       }
+  if (type == &pd_person_type)
+    g_string_append (cols, ", first_name_fold");
   for (guint i = 0; i < type->n_fields; i++)
     {
       g_string_append_printf (params, ", ?%u", ++n);
@@ -360,6 +379,11 @@ type_sql (PdStore            *self,
         g_string_append_printf (updates, ", %s_fold = excluded.%s_fold",
                                 type->fields[i].name, type->fields[i].name);
       }
+  if (type == &pd_person_type)
+    {
+      g_string_append_printf (params, ", ?%u", ++n);
+      g_string_append (updates, ", first_name_fold = excluded.first_name_fold");
+    }
   sql->select_id = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?1",
                                     sql->columns, type->table);
   sql->select_live = g_strdup_printf ("SELECT %s FROM %s WHERE deleted = 0",
@@ -481,6 +505,16 @@ write_row (PdStore   *self,
         else
           sqlite3_bind_null (stmt, ++n);
       }
+  /* The first name of a person's identity key, folded as the import folds it. */
+  if (type == &pd_person_type)
+    {
+      char *fold = fold_field (record, _pd_record_type_field_index (type, "first_name"));
+
+      if (fold)
+        sqlite3_bind_text (stmt, ++n, fold, -1, g_free);
+      else
+        sqlite3_bind_null (stmt, ++n);
+    }
   return step_done (self, stmt, error);
 }
 
@@ -570,6 +604,8 @@ unique_message (const PdRecordType *type)
     return _("A partner named “%s” already exists");
   if (type == &pd_institution_type)
     return _("An institution named “%s” already exists");
+  if (type == &pd_examination_type)
+    return _("An examination with the code “%s” already exists");
   return _("“%s” is already in use");
 }
 
@@ -720,10 +756,14 @@ pd_store_validate (PdStore  *self,
   g_return_val_if_fail (PD_IS_RECORD (record), NULL);
 
   errors = pd_record_validate (record);
+  _pd_record_check_dates (record, errors);
+  if (pd_record_get_record_type (record) == &pd_person_type)
+    _pd_person_check_rules (record, errors);
   check_unique (self, record, errors);
   if (pd_record_get_record_type (record) == &pd_partner_user_type)
     check_partner_user_email (self, record, errors);
   check_references (self, record, errors);
+  _pd_commerce_validate (self, record, errors);
   return errors;
 }
 
@@ -751,6 +791,18 @@ set_invalid_error (PdRecord    *record,
 
 /* Saving */
 
+/* A person's title: "First Last". */
+static void
+set_display_name (PdRecord *person)
+{
+  const char *first = pd_record_get_string (person, "first_name");
+  const char *last = pd_record_get_string (person, "last_name");
+  g_autofree char *name = g_strstrip (g_strdup_printf ("%s %s", first ? first : "",
+                                                       last ? last : ""));
+
+  pd_record_set_string (person, "display_name", *name ? name : NULL);
+}
+
 /* Trims single-line text and clears fields whose only_if condition does not hold. */
 static void
 normalize_record (PdRecord *record)
@@ -775,6 +827,16 @@ normalize_record (PdRecord *record)
             pd_record_set_string (record, f->name, stripped);
         }
     }
+  if (type == &pd_person_type)
+    set_display_name (record);
+}
+
+static void
+normalize_in_store (PdStore  *self,
+                    PdRecord *record)
+{
+  normalize_record (record);
+  _pd_commerce_normalize (self, record);
 }
 
 /* A partner's status keeps the time it was reached, unless the caller set that time. */
@@ -879,9 +941,13 @@ save_locked (PdStore   *self,
                        old ? pd_record_get_deleted (old) : FALSE);
   if (!write_row (self, work, error) || !write_change (self, work, base, error))
     return FALSE;
-  if (old == NULL)
-    return write_audit (self, work, "create", NULL, NULL, NULL, error);
-  return write_field_audit (self, work, old, &changed, error);
+  if (old == NULL ? !write_audit (self, work, "create", NULL, NULL, NULL, error)
+                  : !write_field_audit (self, work, old, &changed, error))
+    return FALSE;
+  /* A partner's commission terms keep a history (pd-commission.h). */
+  if (pd_record_get_record_type (work) == &pd_partner_type)
+    return _pd_commission_record_terms (self, work, old, error);
+  return TRUE;
 }
 
 gboolean
@@ -901,7 +967,7 @@ pd_store_save (PdStore   *self,
 
   type = pd_record_get_record_type (record);
   work = pd_record_copy (record);
-  normalize_record (work);
+  normalize_in_store (self, work);
   errors = pd_store_validate (self, work);
   if (!set_invalid_error (work, errors, error))
     return FALSE;
@@ -922,6 +988,33 @@ pd_store_save (PdStore   *self,
   if (type == &pd_practice_user_type && g_strcmp0 (pd_record_get_id (work), self->actor) == 0)
     refresh_actor_name (self);
   return TRUE;
+}
+
+gboolean
+_pd_store_insert_record (PdStore     *self,
+                         PdRecord    *record,
+                         const char  *audit_new_value,
+                         GError     **error)
+{
+  g_autofree char *now = pd_timestamp_now ();
+  g_autoptr(GHashTable) errors = NULL;
+
+  normalize_in_store (self, record);
+  errors = pd_store_validate (self, record);
+  if (!set_invalid_error (record, errors, error))
+    return FALSE;
+  _pd_record_set_meta (record, pd_record_get_id (record), 1, now, now, self->actor, FALSE);
+  if (!write_row (self, record, error) || !write_change (self, record, 0, error)
+      || !write_audit (self, record, "create", NULL, NULL, audit_new_value, error))
+    return FALSE;
+  queue_changed (self, pd_record_get_record_type (record)->name, pd_record_get_id (record));
+  return TRUE;
+}
+
+const char *
+_pd_store_get_actor_name (PdStore *self)
+{
+  return self->actor_name;
 }
 
 static gboolean
@@ -997,6 +1090,19 @@ pd_store_restore (PdStore             *self,
 
 /* Reading */
 
+char *
+_pd_store_dup_title (PdStore            *store,
+                     const PdRecordType *type,
+                     const char         *id)
+{
+  g_autoptr(PdRecord) record = NULL;
+
+  if (id == NULL)
+    return NULL;
+  record = load_record (store, type, id, NULL);
+  return record ? g_strdup (pd_record_get_title (record)) : NULL;
+}
+
 PdRecord *
 pd_store_get (PdStore             *self,
               const PdRecordType  *type,
@@ -1060,6 +1166,33 @@ pd_store_list (PdStore             *self,
       return NULL;
     }
   g_ptr_array_sort (records, compare_by_sort_key);
+  return g_steal_pointer (&records);
+}
+
+GPtrArray *
+_pd_store_query_records (PdStore             *self,
+                         const PdRecordType  *type,
+                         const char          *sql_tail,
+                         const char * const  *params,
+                         GError             **error)
+{
+  g_autoptr(GPtrArray) records = g_ptr_array_new_with_free_func (g_object_unref);
+  g_autofree char *sql = g_strdup_printf ("%s AND %s", type_sql (self, type)->select_live,
+                                          sql_tail);
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (self, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return NULL;
+  for (guint i = 0; params && params[i]; i++)
+    sqlite3_bind_text (stmt, (int) i + 1, params[i], -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    g_ptr_array_add (records, record_from_row (type, stmt));
+  if (rc != SQLITE_DONE)
+    {
+      _pd_store_set_error (self, rc, error);
+      return NULL;
+    }
   return g_steal_pointer (&records);
 }
 

@@ -8,11 +8,15 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define PD_STORE_SCHEMA_VERSION 1
+#define PD_STORE_SCHEMA_VERSION 3
 
 /* Signals:
  *   ::record-changed (const char *collection, const char *id) after every
- *   committed save, delete or restore (and after sample data, once per record). */
+ *   committed save, delete or restore (and after sample data, once per record).
+ *   ::collection-changed (const char *collection, const char *partner_id) when many
+ *   records of COLLECTION (of PARTNER_ID, or of all partners when NULL) changed at once,
+ *   possibly through another connection: an eligibility import emits no ::record-changed
+ *   per person. Views reload. Emitted by pd_store_notify_collection_changed. */
 #define PD_TYPE_STORE (pd_store_get_type ())
 G_DECLARE_FINAL_TYPE (PdStore, pd_store, PD, STORE, GObject)
 
@@ -111,7 +115,9 @@ typedef struct {
   char   *record_id;
   gint64  base_version; /* version the change was based on (0: create) */
   gboolean deleted;
-  char   *payload;      /* the record as JSON text */
+  char   *payload;      /* the record as JSON text; a payload with only "id" and
+                         * "version" (people written by an eligibility import) means:
+                         * push the record's current row */
   char   *created_at;
 } PdChange;
 void        pd_change_free         (PdChange *change);
@@ -131,6 +137,13 @@ gboolean    pd_store_transaction   (PdStore                 *self,
                                     PdStoreTransactionFunc   func,
                                     gpointer                 user_data,
                                     GError                 **error);
+
+/* Emits ::collection-changed. Call it on the main thread with the UI's store after an
+ * import in a worker thread (its own connection) succeeded: for "person" and "upload"
+ * with the partner's id. */
+void        pd_store_notify_collection_changed (PdStore    *self,
+                                                const char *collection,
+                                                const char *partner_id);
 
 /* Small key/value settings of the practice ("currency", "practice_name"). */
 char       *pd_store_get_setting   (PdStore    *self,

@@ -16,9 +16,9 @@ struct _PdHistoryPage
   GtkListView *list_view;
 
   /* Owned References */
-  PdStore     *store;
-  char        *partner_id;
-  GListStore  *entries;   /* PdAuditEntry, newest first */
+  PdStore    *store;
+  char       *partner_id;
+  GListStore *entries; /* PdAuditEntry, newest first */
 };
 
 G_DEFINE_FINAL_TYPE (PdHistoryPage, pd_history_page, GTK_TYPE_WIDGET)
@@ -26,8 +26,8 @@ G_DEFINE_FINAL_TYPE (PdHistoryPage, pd_history_page, GTK_TYPE_WIDGET)
 static char *
 format_local_time (const char *iso)
 {
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
+  g_autoptr (GDateTime) utc = NULL;
+  g_autoptr (GDateTime) local = NULL;
 
   if (iso == NULL)
     return g_strdup ("");
@@ -39,9 +39,7 @@ format_local_time (const char *iso)
 }
 
 static void
-setup_row (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           gpointer                  user_data)
+setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *description = gtk_label_new (NULL);
@@ -64,21 +62,20 @@ setup_row (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_row (GtkSignalListItemFactory *factory,
-          GtkListItem              *item,
-          gpointer                  user_data)
+bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
-  PdAuditEntry *entry = gtk_list_item_get_item (item);
-  GtkWidget *box = gtk_list_item_get_child (item);
-  GtkWidget *description = gtk_widget_get_first_child (box);
-  GtkWidget *caption = gtk_widget_get_next_sibling (description);
-  g_autofree char *text = pd_audit_entry_describe (entry);
+  PdHistoryPage   *self = user_data;
+  PdAuditEntry    *entry = gtk_list_item_get_item (item);
+  GtkWidget       *box = gtk_list_item_get_child (item);
+  GtkWidget       *description = gtk_widget_get_first_child (box);
+  GtkWidget       *caption = gtk_widget_get_next_sibling (description);
+  g_autofree char *text = pd_store_describe_audit_entry (self->store, entry);
   g_autofree char *when = format_local_time (pd_audit_entry_get_at (entry));
   g_autofree char *who_when = NULL;
-  const char *who = pd_audit_entry_get_who (entry);
+  const char      *who = pd_audit_entry_get_who (entry);
 
   /* Translators: who made a change · when, e.g. "Practice Admin · 11/24/26 06:05:37" */
-  who_when = g_strdup_printf (_("%s · %s"), who && *who ? who : _("Unknown"), when);
+  who_when = g_strdup_printf (_ ("%s · %s"), who && *who ? who : _ ("Unknown"), when);
   gtk_label_set_text (GTK_LABEL (description), text);
   gtk_label_set_text (GTK_LABEL (caption), who_when);
 }
@@ -86,7 +83,7 @@ bind_row (GtkSignalListItemFactory *factory,
 static gint64
 top_seq (PdHistoryPage *self)
 {
-  g_autoptr(PdAuditEntry) first = g_list_model_get_item (G_LIST_MODEL (self->entries), 0);
+  g_autoptr (PdAuditEntry) first = g_list_model_get_item (G_LIST_MODEL (self->entries), 0);
 
   return first ? pd_audit_entry_get_seq (first) : -1;
 }
@@ -104,11 +101,11 @@ update_pages (PdHistoryPage *self)
 static void
 reload (PdHistoryPage *self)
 {
-  g_autoptr(GPtrArray) entries = NULL;
-  g_autoptr(GError) error = NULL;
-  guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->entries));
+  g_autoptr (GPtrArray) entries = NULL;
+  g_autoptr (GError) error = NULL;
+  guint  n_old = g_list_model_get_n_items (G_LIST_MODEL (self->entries));
   gint64 old_top = top_seq (self);
-  guint n_newer = 0;
+  guint  n_newer = 0;
 
   if (self->partner_id != NULL && self->store != NULL)
     {
@@ -119,8 +116,8 @@ reload (PdHistoryPage *self)
   if (entries == NULL)
     entries = g_ptr_array_new_with_free_func (g_object_unref);
 
-  while (n_newer < entries->len &&
-         pd_audit_entry_get_seq (g_ptr_array_index (entries, n_newer)) > old_top)
+  while (n_newer < entries->len
+         && pd_audit_entry_get_seq (g_ptr_array_index (entries, n_newer)) > old_top)
     n_newer++;
 
   if (n_old > 0 && n_old + n_newer == entries->len)
@@ -131,27 +128,22 @@ reload (PdHistoryPage *self)
 }
 
 static gboolean
-belongs_to_partner (PdHistoryPage *self,
-                    const char    *collection,
-                    const char    *id)
+belongs_to_partner (PdHistoryPage *self, const char *collection, const char *id)
 {
   const PdRecordType *type = pd_record_type_lookup (collection);
-  g_autoptr(PdRecord) record = NULL;
+  g_autoptr (PdRecord) record = NULL;
 
   if (type == NULL || type->partner_field == NULL)
     return FALSE;
   if (g_strcmp0 (type->partner_field, "id") == 0)
     return g_strcmp0 (id, self->partner_id) == 0;
   record = pd_store_get (self->store, type, id, NULL);
-  return record != NULL &&
-         g_strcmp0 (pd_record_get_string (record, type->partner_field), self->partner_id) == 0;
+  return record != NULL
+         && g_strcmp0 (pd_record_get_string (record, type->partner_field), self->partner_id) == 0;
 }
 
 static void
-on_record_changed (PdStore       *store,
-                   const char    *collection,
-                   const char    *id,
-                   PdHistoryPage *self)
+on_record_changed (PdStore *store, const char *collection, const char *id, PdHistoryPage *self)
 {
   if (self->partner_id == NULL)
     return;
@@ -163,7 +155,7 @@ static void
 pd_history_page_dispose (GObject *object)
 {
   PdHistoryPage *self = PD_HISTORY_PAGE (object);
-  GtkWidget *child;
+  GtkWidget     *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_HISTORY_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -179,15 +171,15 @@ pd_history_page_dispose (GObject *object)
 static void
 pd_history_page_class_init (PdHistoryPageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pd_history_page_dispose;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pdhistorypage");
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/partnerdesk/PartnerDesk/ui/pd-history-page.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/partnerdesk/PartnerDesk/ui/pd-history-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PdHistoryPage, pages);
   gtk_widget_class_bind_template_child (widget_class, PdHistoryPage, list_page);
   gtk_widget_class_bind_template_child (widget_class, PdHistoryPage, empty_page);
@@ -198,14 +190,14 @@ static void
 pd_history_page_init (PdHistoryPage *self)
 {
   GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
-  GtkNoSelection *selection;
+  GtkNoSelection     *selection;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
   self->entries = g_list_store_new (PD_TYPE_AUDIT_ENTRY);
   selection = gtk_no_selection_new (G_LIST_MODEL (g_object_ref (self->entries)));
   g_signal_connect (factory, "setup", G_CALLBACK (setup_row), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), NULL);
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_row), self);
   gtk_list_view_set_factory (self->list_view, factory);
   gtk_list_view_set_model (self->list_view, GTK_SELECTION_MODEL (selection));
   g_object_unref (selection);
@@ -226,8 +218,7 @@ pd_history_page_new (PdStore *store)
 }
 
 void
-pd_history_page_set_partner_id (PdHistoryPage *self,
-                                const char    *partner_id)
+pd_history_page_set_partner_id (PdHistoryPage *self, const char *partner_id)
 {
   g_return_if_fail (PD_IS_HISTORY_PAGE (self));
 

@@ -1,88 +1,93 @@
 /* pd-partner-row.c: one row of the partner list: name, kind and a status badge. */
 #include "config.h"
 
-#include <glib/gi18n.h>
-
 #include "pd-partner-row.h"
 
+/* The row is built in code, not from a .ui template, and kept to two labels:
+ * GTK 4.8's list view creates and destroys row widgets on every refilter,
+ * and a search keystroke over 10,000 partners must take less than 16 ms. */
 struct _PdPartnerRow
 {
   GtkWidget parent_instance;
 
-  /* Template widgets */
-  GtkLabel *name_label;
-  GtkLabel *kind_label;
-  GtkLabel *status_label;
+  /* Owned widgets */
+  GtkLabel *text_label;   /* the name in bold, the kind dimmed below it */
+  GtkLabel *status_label; /* the badge */
 
   /* Owned references */
-  char *status_class;  /* "status-active": the badge's colour class */
+  PdRecord   *partner;
+  const char *status_nick; /* interned: the badge's colour class is "status-NICK" */
 };
 
 G_DEFINE_FINAL_TYPE (PdPartnerRow, pd_partner_row, GTK_TYPE_WIDGET)
 
 static void
-set_status_class (PdPartnerRow *self,
-                  const char   *status)
+set_status (PdPartnerRow *self, const char *nick)
 {
-  g_autofree char *css_class = status ? g_strdup_printf ("status-%s", status) : NULL;
+  char css_class[64];
 
-  if (g_strcmp0 (css_class, self->status_class) == 0)
+  nick = g_intern_string (nick);
+  if (nick == self->status_nick)
     return;
-  if (self->status_class != NULL)
-    gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), self->status_class);
-  g_free (self->status_class);
-  self->status_class = g_steal_pointer (&css_class);
-  if (self->status_class != NULL)
-    gtk_widget_add_css_class (GTK_WIDGET (self->status_label), self->status_class);
-}
-
-static void
-set_label (GtkLabel   *label,
-           const char *text)
-{
-  gtk_label_set_text (label, text ? text : "");
-  gtk_widget_set_visible (GTK_WIDGET (label), text != NULL && *text != '\0');
+  if (self->status_nick != NULL)
+    {
+      g_snprintf (css_class, sizeof css_class, "status-%s", self->status_nick);
+      gtk_widget_remove_css_class (GTK_WIDGET (self->status_label), css_class);
+    }
+  self->status_nick = nick;
+  if (nick != NULL)
+    {
+      g_snprintf (css_class, sizeof css_class, "status-%s", nick);
+      gtk_widget_add_css_class (GTK_WIDGET (self->status_label), css_class);
+    }
 }
 
 static void
 pd_partner_row_dispose (GObject *object)
 {
-  GtkWidget *child;
+  PdPartnerRow *self = PD_PARTNER_ROW (object);
 
-  gtk_widget_dispose_template (GTK_WIDGET (object), PD_TYPE_PARTNER_ROW);
-  while ((child = gtk_widget_get_first_child (GTK_WIDGET (object))) != NULL)
-    gtk_widget_unparent (child);
+  if (self->text_label != NULL)
+    gtk_widget_unparent (GTK_WIDGET (self->text_label));
+  if (self->status_label != NULL)
+    gtk_widget_unparent (GTK_WIDGET (self->status_label));
+  self->text_label = NULL;
+  self->status_label = NULL;
+  g_clear_object (&self->partner);
   G_OBJECT_CLASS (pd_partner_row_parent_class)->dispose (object);
-}
-
-static void
-pd_partner_row_finalize (GObject *object)
-{
-  g_free (PD_PARTNER_ROW (object)->status_class);
-  G_OBJECT_CLASS (pd_partner_row_parent_class)->finalize (object);
 }
 
 static void
 pd_partner_row_class_init (PdPartnerRowClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pd_partner_row_dispose;
-  object_class->finalize = pd_partner_row_finalize;
-
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/partnerdesk/PartnerDesk/ui/pd-partner-row.ui");
-  gtk_widget_class_bind_template_child (widget_class, PdPartnerRow, name_label);
-  gtk_widget_class_bind_template_child (widget_class, PdPartnerRow, kind_label);
-  gtk_widget_class_bind_template_child (widget_class, PdPartnerRow, status_label);
-  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
+  gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BOX_LAYOUT);
+  gtk_widget_class_set_css_name (widget_class, "partnerrow");
 }
 
 static void
 pd_partner_row_init (PdPartnerRow *self)
 {
-  gtk_widget_init_template (GTK_WIDGET (self));
+  GtkWidget *widget = GTK_WIDGET (self);
+
+  gtk_box_layout_set_spacing (GTK_BOX_LAYOUT (gtk_widget_get_layout_manager (widget)), 12);
+  gtk_widget_set_margin_top (widget, 4);
+  gtk_widget_set_margin_bottom (widget, 4);
+
+  self->text_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_label_set_xalign (self->text_label, 0);
+  gtk_label_set_ellipsize (self->text_label, PANGO_ELLIPSIZE_END);
+  gtk_widget_set_hexpand (GTK_WIDGET (self->text_label), TRUE);
+  gtk_widget_set_parent (GTK_WIDGET (self->text_label), widget);
+
+  self->status_label = GTK_LABEL (gtk_label_new (NULL));
+  gtk_widget_set_valign (GTK_WIDGET (self->status_label), GTK_ALIGN_CENTER);
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "status-badge");
+  gtk_widget_add_css_class (GTK_WIDGET (self->status_label), "caption");
+  gtk_widget_set_parent (GTK_WIDGET (self->status_label), widget);
 }
 
 PdPartnerRow *
@@ -91,31 +96,38 @@ pd_partner_row_new (void)
   return g_object_new (PD_TYPE_PARTNER_ROW, NULL);
 }
 
-/* Called on every bind: updates the labels in place, never rebuilds widgets. */
-void
-pd_partner_row_set_partner (PdPartnerRow *self,
-                            PdRecord     *partner)
+static const char *
+choice_label (PdRecord *partner, const char *field)
 {
-  g_autofree char *kind = NULL;
-  g_autofree char *status = NULL;
-  g_autofree char *label = NULL;
+  const char *nick = partner ? pd_record_get_string (partner, field) : NULL;
+  const char *label;
+
+  if (nick == NULL)
+    return "";
+  label = pd_field_choice_label (pd_record_type_get_field (&pd_partner_type, field), nick);
+  return label ? label : nick;
+}
+
+/* Called on every bind and refilter: updates the labels in place, never rebuilds widgets. */
+void
+pd_partner_row_set_partner (PdPartnerRow *self, PdRecord *partner)
+{
+  g_autofree char *markup = NULL;
+  const char      *status;
 
   g_return_if_fail (PD_IS_PARTNER_ROW (self));
 
+  /* A refilter re-points every bound row; most still show the same partner. */
+  if (partner == self->partner)
+    return;
+  g_set_object (&self->partner, partner);
+  status = choice_label (partner, "status");
   if (partner != NULL)
-    {
-      kind = pd_record_format (partner, "kind");
-      status = pd_record_format (partner, "status");
-    }
-  gtk_label_set_text (self->name_label, partner ? pd_record_get_title (partner) : "");
-  set_label (self->kind_label, kind);
-  set_label (self->status_label, status);
-  set_status_class (self, partner ? pd_record_get_string (partner, "status") : NULL);
-
-  /* Translators: how a screen reader reads a partner row: name, kind, status. */
-  label = partner ? g_strdup_printf (_("%s, %s, %s"), pd_record_get_title (partner),
-                                     kind ? kind : "", status ? status : "")
-                  : NULL;
-  gtk_accessible_update_property (GTK_ACCESSIBLE (self), GTK_ACCESSIBLE_PROPERTY_LABEL,
-                                  label ? label : "", -1);
+    markup
+        = g_markup_printf_escaped ("<b>%s</b>\n<span size=\"small\" alpha=\"55%%\">%s</span>",
+                                   pd_record_get_title (partner), choice_label (partner, "kind"));
+  gtk_label_set_markup (self->text_label, markup ? markup : "");
+  gtk_label_set_text (self->status_label, status);
+  gtk_widget_set_visible (GTK_WIDGET (self->status_label), *status != '\0');
+  set_status (self, partner ? pd_record_get_string (partner, "status") : NULL);
 }

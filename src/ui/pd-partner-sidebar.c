@@ -20,8 +20,8 @@ struct _PdPartnerSidebar
   GtkBox            *groups_box;
 
   /* Owned References */
-  PdStore           *store;
-  PdRecord          *partner;
+  PdStore  *store;
+  PdRecord *partner;
 };
 
 G_DEFINE_FINAL_TYPE (PdPartnerSidebar, pd_partner_sidebar, GTK_TYPE_WIDGET)
@@ -32,8 +32,8 @@ static void pd_partner_sidebar_rebuild (PdPartnerSidebar *self);
 static char *
 format_timestamp (const char *iso)
 {
-  g_autoptr(GDateTime) utc = NULL;
-  g_autoptr(GDateTime) local = NULL;
+  g_autoptr (GDateTime) utc = NULL;
+  g_autoptr (GDateTime) local = NULL;
 
   if (iso == NULL || *iso == '\0')
     return NULL;
@@ -45,31 +45,27 @@ format_timestamp (const char *iso)
 }
 
 static char *
-ref_title (PdStore            *store,
-           const PdRecordType *type,
-           const char         *id)
+ref_title (PdStore *store, const PdRecordType *type, const char *id)
 {
-  g_autoptr(PdRecord) record = NULL;
+  g_autoptr (PdRecord) record = NULL;
 
   if (id == NULL || *id == '\0')
     return NULL;
   if (store != NULL)
     record = pd_store_get (store, type, id, NULL);
   if (record == NULL)
-    return g_strdup (_("Unknown"));
+    return g_strdup (_ ("Unknown"));
   if (pd_record_get_deleted (record))
     /* Translators: a record that was deleted but is still named somewhere */
-    return g_strdup_printf (_("%s (deleted)"), pd_record_get_title (record));
+    return g_strdup_printf (_ ("%s (deleted)"), pd_record_get_title (record));
   return g_strdup (pd_record_get_title (record));
 }
 
 static char *
-ref_list_titles (PdStore       *store,
-                 PdRecord      *record,
-                 const PdField *field)
+ref_list_titles (PdStore *store, PdRecord *record, const PdField *field)
 {
-  const char * const *ids = pd_record_get_strv (record, field->name);
-  GString *text;
+  const char *const *ids = pd_record_get_strv (record, field->name);
+  GString           *text;
 
   if (ids[0] == NULL)
     return NULL;
@@ -87,15 +83,12 @@ ref_list_titles (PdStore       *store,
 
 /* The display text of a field, or NULL when it is not set. */
 static char *
-format_value (PdPartnerSidebar *self,
-              PdRecord         *record,
-              const PdField    *field)
+format_value (PdPartnerSidebar *self, PdRecord *record, const PdField *field)
 {
   switch (field->type)
     {
     case PD_FIELD_REF:
-      return ref_title (self->store, field->ref_type,
-                        pd_record_get_string (record, field->name));
+      return ref_title (self->store, field->ref_type, pd_record_get_string (record, field->name));
     case PD_FIELD_REF_LIST:
       return ref_list_titles (self->store, record, field);
     case PD_FIELD_TIMESTAMP:
@@ -108,13 +101,12 @@ format_value (PdPartnerSidebar *self,
 }
 
 static GtkWidget *
-detail_row_new (const char *title,
-                const char *value)
+detail_row_new (const char *title, const char *value)
 {
   GtkWidget *row = adw_preferences_row_new ();
   GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 2);
   GtkWidget *title_label = gtk_label_new (title);
-  GtkWidget *value_label = gtk_label_new (value ? value : _("Not set"));
+  GtkWidget *value_label = gtk_label_new (value ? value : _ ("Not set"));
 
   adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), title);
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
@@ -135,9 +127,8 @@ detail_row_new (const char *title,
     gtk_label_set_selectable (GTK_LABEL (value_label), TRUE);
   else
     gtk_widget_add_css_class (value_label, "dim-label");
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (value_label),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, title_label, NULL,
-                                  -1);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (value_label), GTK_ACCESSIBLE_RELATION_LABELLED_BY,
+                                  title_label, NULL, -1);
 
   gtk_box_append (GTK_BOX (box), title_label);
   gtk_box_append (GTK_BOX (box), value_label);
@@ -146,20 +137,18 @@ detail_row_new (const char *title,
 }
 
 static AdwPreferencesGroup *
-ensure_group (PdPartnerSidebar *self,
-              GHashTable       *groups,
-              const char       *name)
+ensure_group (PdPartnerSidebar *self, GHashTable *groups, const char *name)
 {
-  const char *key = name ? name : "";
+  const char          *key = name ? name : "";
   AdwPreferencesGroup *group = g_hash_table_lookup (groups, key);
 
   if (group != NULL)
     return group;
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   if (name != NULL)
-    adw_preferences_group_set_title (group, _(name));
+    adw_preferences_group_set_title (group, _ (name));
   gtk_box_append (self->groups_box, GTK_WIDGET (group));
-  g_hash_table_insert (groups, (gpointer) key, group);
+  g_hash_table_insert (groups, (gpointer)key, group);
   return group;
 }
 
@@ -167,15 +156,15 @@ static void
 add_record_group (PdPartnerSidebar *self)
 {
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  g_autofree char *created = format_timestamp (pd_record_get_created_at (self->partner));
-  g_autofree char *updated = format_timestamp (pd_record_get_updated_at (self->partner));
-  g_autofree char *updated_by = ref_title (self->store, &pd_practice_user_type,
-                                           pd_record_get_updated_by (self->partner));
+  g_autofree char     *created = format_timestamp (pd_record_get_created_at (self->partner));
+  g_autofree char     *updated = format_timestamp (pd_record_get_updated_at (self->partner));
+  g_autofree char     *updated_by
+      = ref_title (self->store, &pd_practice_user_type, pd_record_get_updated_by (self->partner));
 
-  adw_preferences_group_set_title (group, _("Record"));
-  adw_preferences_group_add (group, detail_row_new (_("Created"), created));
-  adw_preferences_group_add (group, detail_row_new (_("Last changed"), updated));
-  adw_preferences_group_add (group, detail_row_new (_("Last changed by"), updated_by));
+  adw_preferences_group_set_title (group, _ ("Record"));
+  adw_preferences_group_add (group, detail_row_new (_ ("Created"), created));
+  adw_preferences_group_add (group, detail_row_new (_ ("Last changed"), updated));
+  adw_preferences_group_add (group, detail_row_new (_ ("Last changed by"), updated_by));
   gtk_box_append (self->groups_box, GTK_WIDGET (group));
 }
 
@@ -202,7 +191,7 @@ update_header (PdPartnerSidebar *self)
 
   if (kind != NULL && status != NULL)
     /* Translators: partner kind · partner status, e.g. "Employer · Active" */
-    summary = g_strdup_printf (_("%s · %s"), kind, status);
+    summary = g_strdup_printf (_ ("%s · %s"), kind, status);
   else
     summary = g_strdup (kind ? kind : status ? status : "");
 
@@ -214,7 +203,7 @@ static void
 pd_partner_sidebar_rebuild (PdPartnerSidebar *self)
 {
   const PdRecordType *type;
-  g_autoptr(GHashTable) groups = NULL;
+  g_autoptr (GHashTable) groups = NULL;
 
   clear_groups (self);
   gtk_widget_set_visible (self->empty_page, self->partner == NULL);
@@ -227,22 +216,21 @@ pd_partner_sidebar_rebuild (PdPartnerSidebar *self)
   update_header (self);
   for (guint i = 0; i < type->n_fields; i++)
     {
-      const PdField *field = &type->fields[i];
+      const PdField   *field = &type->fields[i];
       g_autofree char *value = NULL;
 
       if ((field->flags & PD_FIELD_FLAG_HIDDEN) || !pd_record_field_applies (self->partner, field))
         continue;
       value = format_value (self, self->partner, field);
       adw_preferences_group_add (ensure_group (self, groups, field->group),
-                                 detail_row_new (_(field->label), value));
+                                 detail_row_new (_ (field->label), value));
     }
   add_record_group (self);
 }
 
 /* Is COLLECTION one whose titles the sidebar shows (owner, institutions)? */
 static gboolean
-is_referenced_collection (PdPartnerSidebar *self,
-                          const char       *collection)
+is_referenced_collection (PdPartnerSidebar *self, const char *collection)
 {
   const PdRecordType *type = pd_record_get_record_type (self->partner);
 
@@ -252,21 +240,18 @@ is_referenced_collection (PdPartnerSidebar *self,
     {
       const PdField *field = &type->fields[i];
 
-      if ((field->type == PD_FIELD_REF || field->type == PD_FIELD_REF_LIST) &&
-          field->ref_type != NULL && g_strcmp0 (field->ref_type->name, collection) == 0)
+      if ((field->type == PD_FIELD_REF || field->type == PD_FIELD_REF_LIST)
+          && field->ref_type != NULL && g_strcmp0 (field->ref_type->name, collection) == 0)
         return TRUE;
     }
   return FALSE;
 }
 
 static void
-on_record_changed (PdStore          *store,
-                   const char       *collection,
-                   const char       *id,
-                   PdPartnerSidebar *self)
+on_record_changed (PdStore *store, const char *collection, const char *id, PdPartnerSidebar *self)
 {
   const PdRecordType *type;
-  PdRecord *fresh;
+  PdRecord           *fresh;
 
   if (self->partner == NULL)
     return;
@@ -291,7 +276,7 @@ static void
 pd_partner_sidebar_dispose (GObject *object)
 {
   PdPartnerSidebar *self = PD_PARTNER_SIDEBAR (object);
-  GtkWidget *child;
+  GtkWidget        *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_PARTNER_SIDEBAR);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -306,15 +291,15 @@ pd_partner_sidebar_dispose (GObject *object)
 static void
 pd_partner_sidebar_class_init (PdPartnerSidebarClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pd_partner_sidebar_dispose;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pdpartnersidebar");
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/partnerdesk/PartnerDesk/ui/pd-partner-sidebar.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/partnerdesk/PartnerDesk/ui/pd-partner-sidebar.ui");
   gtk_widget_class_bind_template_child (widget_class, PdPartnerSidebar, pages);
   gtk_widget_class_bind_template_child (widget_class, PdPartnerSidebar, empty_page);
   gtk_widget_class_bind_template_child (widget_class, PdPartnerSidebar, partner_page);
@@ -338,8 +323,7 @@ pd_partner_sidebar_new (void)
 }
 
 void
-pd_partner_sidebar_set_store (PdPartnerSidebar *self,
-                              PdStore          *store)
+pd_partner_sidebar_set_store (PdPartnerSidebar *self, PdStore *store)
 {
   g_return_if_fail (PD_IS_PARTNER_SIDEBAR (self));
   g_return_if_fail (store == NULL || PD_IS_STORE (store));
@@ -355,16 +339,15 @@ pd_partner_sidebar_set_store (PdPartnerSidebar *self,
 }
 
 void
-pd_partner_sidebar_set_partner (PdPartnerSidebar *self,
-                                PdRecord         *partner)
+pd_partner_sidebar_set_partner (PdPartnerSidebar *self, PdRecord *partner)
 {
   gboolean same;
 
   g_return_if_fail (PD_IS_PARTNER_SIDEBAR (self));
   g_return_if_fail (partner == NULL || PD_IS_RECORD (partner));
 
-  same = partner != NULL && self->partner != NULL &&
-         g_strcmp0 (pd_record_get_id (partner), pd_record_get_id (self->partner)) == 0;
+  same = partner != NULL && self->partner != NULL
+         && g_strcmp0 (pd_record_get_id (partner), pd_record_get_id (self->partner)) == 0;
   /* Keep a snapshot: the caller may go on editing its own object. */
   g_clear_object (&self->partner);
   if (partner != NULL)

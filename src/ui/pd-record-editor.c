@@ -18,51 +18,52 @@ struct _PdRecordEditor
   AdwClamp       *clamp;
 
   /* Owned References */
-  PdStore        *store;
+  PdStore *store;
 
   /* Borrowed References */
-  PdRecordForm   *form;
+  PdRecordForm *form;
 };
 
 G_DEFINE_FINAL_TYPE (PdRecordEditor, pd_record_editor, ADW_TYPE_WINDOW)
 
-enum {
+enum
+{
   SAVED,
   N_SIGNALS
 };
 
 static guint signals[N_SIGNALS];
 
-typedef struct {
+typedef struct
+{
   const char *type;
   const char *add;
   const char *edit;
 } EditorTitle;
 
 static const EditorTitle titles[] = {
-  { "partner",       N_("Add Partner"),       N_("Edit Partner") },
-  { "partner_user",  N_("Add Partner User"),  N_("Edit Partner User") },
-  { "institution",   N_("Add Institution"),   N_("Edit Institution") },
-  { "practice_user", N_("Add Practice User"), N_("Edit Practice User") },
+  { "partner", N_ ("Add Partner"), N_ ("Edit Partner") },
+  { "partner_user", N_ ("Add Partner User"), N_ ("Edit Partner User") },
+  { "institution", N_ ("Add Institution"), N_ ("Edit Institution") },
+  { "practice_user", N_ ("Add Practice User"), N_ ("Edit Practice User") },
 };
 
 static char *
 editor_title (PdRecord *record)
 {
   const PdRecordType *type = pd_record_get_record_type (record);
-  gboolean is_new = pd_record_get_version (record) == 0;
+  gboolean            is_new = pd_record_get_version (record) == 0;
 
   for (guint i = 0; i < G_N_ELEMENTS (titles); i++)
     if (g_strcmp0 (titles[i].type, type->name) == 0)
-      return g_strdup (is_new ? _(titles[i].add) : _(titles[i].edit));
+      return g_strdup (is_new ? _ (titles[i].add) : _ (titles[i].edit));
 
   /* Translators: %s is a record type, e.g. "Examination" */
-  return g_strdup_printf (is_new ? _("Add %s") : _("Edit %s"), _(type->label));
+  return g_strdup_printf (is_new ? _ ("Add %s") : _ ("Edit %s"), _ (type->label));
 }
 
 static void
-show_store_error (PdRecordEditor *self,
-                  const char     *message)
+show_store_error (PdRecordEditor *self, const char *message)
 {
   gtk_label_set_text (self->error_label, message ? message : "");
   gtk_revealer_set_reveal_child (self->error_revealer, message != NULL);
@@ -81,7 +82,7 @@ static void
 pd_record_editor_try_save (PdRecordEditor *self)
 {
   PdRecord *record = pd_record_form_get_record (self->form);
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
 
   pd_record_form_show_all_errors (self->form);
   if (!pd_record_form_get_valid (self->form))
@@ -105,17 +106,13 @@ pd_record_editor_try_save (PdRecordEditor *self)
 }
 
 static void
-on_save_action (GtkWidget  *widget,
-                const char *action_name,
-                GVariant   *parameter)
+on_save_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   pd_record_editor_try_save (PD_RECORD_EDITOR (widget));
 }
 
 static void
-on_cancel_action (GtkWidget  *widget,
-                  const char *action_name,
-                  GVariant   *parameter)
+on_cancel_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   gtk_window_close (GTK_WINDOW (widget));
 }
@@ -123,36 +120,32 @@ on_cancel_action (GtkWidget  *widget,
 /* Ctrl+S and Ctrl+Return also save from inside entries, and when the form
  * is still invalid they reveal every error instead of doing nothing. */
 static gboolean
-on_save_shortcut (GtkWidget *widget,
-                  GVariant  *args,
-                  gpointer   user_data)
+on_save_shortcut (GtkWidget *widget, GVariant *args, gpointer user_data)
 {
   pd_record_editor_try_save (PD_RECORD_EDITOR (widget));
   return TRUE;
 }
 
 static void
-on_form_valid (PdRecordForm   *form,
-               GParamSpec     *pspec,
-               PdRecordEditor *self)
+on_form_valid (PdRecordForm *form, GParamSpec *pspec, PdRecordEditor *self)
 {
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.save",
-                                 pd_record_form_get_valid (form));
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "editor.save", pd_record_form_get_valid (form));
 }
 
 static void
 add_save_shortcuts (PdRecordEditor *self)
 {
   GtkEventController *controller = gtk_shortcut_controller_new ();
-  const guint keys[] = { GDK_KEY_s, GDK_KEY_Return, GDK_KEY_KP_Enter };
+  const guint         keys[] = { GDK_KEY_s, GDK_KEY_Return, GDK_KEY_KP_Enter };
 
   gtk_event_controller_set_propagation_phase (controller, GTK_PHASE_CAPTURE);
   gtk_shortcut_controller_set_scope (GTK_SHORTCUT_CONTROLLER (controller),
                                      GTK_SHORTCUT_SCOPE_LOCAL);
   for (guint i = 0; i < G_N_ELEMENTS (keys); i++)
-    gtk_shortcut_controller_add_shortcut (GTK_SHORTCUT_CONTROLLER (controller),
-                                          gtk_shortcut_new (gtk_keyval_trigger_new (keys[i], GDK_CONTROL_MASK),
-                                                            gtk_callback_action_new (on_save_shortcut, NULL, NULL)));
+    gtk_shortcut_controller_add_shortcut (
+        GTK_SHORTCUT_CONTROLLER (controller),
+        gtk_shortcut_new (gtk_keyval_trigger_new (keys[i], GDK_CONTROL_MASK),
+                          gtk_callback_action_new (on_save_shortcut, NULL, NULL)));
   gtk_widget_add_controller (GTK_WIDGET (self), controller);
 }
 
@@ -169,7 +162,7 @@ pd_record_editor_dispose (GObject *object)
 static void
 pd_record_editor_class_init (PdRecordEditorClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pd_record_editor_dispose;
@@ -178,12 +171,11 @@ pd_record_editor_class_init (PdRecordEditorClass *klass)
    * PdRecordEditor::saved:
    * @record: the saved PdRecord
    */
-  signals[SAVED] =
-    g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST,
-                  0, NULL, NULL, NULL, G_TYPE_NONE, 1, G_TYPE_OBJECT);
+  signals[SAVED] = g_signal_new ("saved", G_TYPE_FROM_CLASS (klass), G_SIGNAL_RUN_LAST, 0, NULL,
+                                 NULL, NULL, G_TYPE_NONE, 1, G_TYPE_OBJECT);
 
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/partnerdesk/PartnerDesk/ui/pd-record-editor.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/partnerdesk/PartnerDesk/ui/pd-record-editor.ui");
   gtk_widget_class_bind_template_child (widget_class, PdRecordEditor, window_title);
   gtk_widget_class_bind_template_child (widget_class, PdRecordEditor, cancel_button);
   gtk_widget_class_bind_template_child (widget_class, PdRecordEditor, save_button);
@@ -205,11 +197,10 @@ pd_record_editor_init (PdRecordEditor *self)
 
 /* Small records get a small dialog; a partner gets the full height. */
 static void
-set_default_size (PdRecordEditor *self,
-                  PdRecord       *record)
+set_default_size (PdRecordEditor *self, PdRecord *record)
 {
   const PdRecordType *type = pd_record_get_record_type (record);
-  int rows = 0;
+  int                 rows = 0;
 
   for (guint i = 0; i < type->n_fields; i++)
     {
@@ -223,11 +214,9 @@ set_default_size (PdRecordEditor *self,
 }
 
 PdRecordEditor *
-pd_record_editor_new (GtkWindow *parent,
-                      PdStore   *store,
-                      PdRecord  *record)
+pd_record_editor_new (GtkWindow *parent, PdStore *store, PdRecord *record)
 {
-  PdRecordEditor *self;
+  PdRecordEditor  *self;
   g_autofree char *title = NULL;
 
   g_return_val_if_fail (parent == NULL || GTK_IS_WINDOW (parent), NULL);

@@ -6,15 +6,16 @@
 #include "pd-record-form.h"
 
 /* One editable field: its widgets and its error state. */
-typedef struct {
-  PdRecordForm  *form;         /* borrowed */
+typedef struct
+{
+  PdRecordForm  *form; /* borrowed */
   const PdField *field;
-  GtkWidget     *row;          /* the row, hidden when only_if does not hold */
-  GtkWidget     *error_row;    /* the row under it holding the error */
+  GtkWidget     *row;       /* the row, hidden when only_if does not hold */
+  GtkWidget     *error_row; /* the row under it holding the error */
   GtkWidget     *error_label;
-  GtkWidget     *editor;       /* entry row, text view, switch, combo row */
-  GPtrArray     *ids;          /* REF: id per combo item (NULL item: none) */
-  GPtrArray     *checks;       /* REF_LIST: check buttons, "ref-id" data */
+  GtkWidget     *editor; /* entry row, text view, switch, combo row */
+  GPtrArray     *ids;    /* REF: id per combo item (NULL item: none) */
+  GPtrArray     *checks; /* REF_LIST: check buttons, "ref-id" data */
   char          *parse_error;
   char          *external_error;
   gboolean       touched;
@@ -27,19 +28,20 @@ struct _PdRecordForm
   /* Owned References */
   PdStore   *store;
   PdRecord  *record;
-  GPtrArray *fields;      /* PdFormField* */
+  GPtrArray *fields; /* PdFormField* */
 
   /* Widgets */
   GtkWidget *box;
 
-  gboolean   valid;
-  gboolean   show_all_errors;
-  gboolean   building;
+  gboolean valid;
+  gboolean show_all_errors;
+  gboolean building;
 };
 
 G_DEFINE_FINAL_TYPE (PdRecordForm, pd_record_form, GTK_TYPE_WIDGET)
 
-enum {
+enum
+{
   PROP_0,
   PROP_STORE,
   PROP_RECORD,
@@ -62,11 +64,9 @@ form_field_free (PdFormField *ff)
 }
 
 static void
-set_accessible_label (GtkWidget  *widget,
-                      const char *label)
+set_accessible_label (GtkWidget *widget, const char *label)
 {
-  gtk_accessible_update_property (GTK_ACCESSIBLE (widget),
-                                  GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+  gtk_accessible_update_property (GTK_ACCESSIBLE (widget), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
                                   -1);
 }
 
@@ -82,8 +82,7 @@ field_edited (PdFormField *ff)
 }
 
 static void
-set_from_text (PdFormField *ff,
-               const char  *text)
+set_from_text (PdFormField *ff, const char *text)
 {
   g_autofree char *message = NULL;
 
@@ -94,17 +93,15 @@ set_from_text (PdFormField *ff,
 }
 
 static void
-on_entry_changed (GtkEditable *editable,
-                  PdFormField *ff)
+on_entry_changed (GtkEditable *editable, PdFormField *ff)
 {
   set_from_text (ff, gtk_editable_get_text (editable));
 }
 
 static void
-on_buffer_changed (GtkTextBuffer *buffer,
-                   PdFormField   *ff)
+on_buffer_changed (GtkTextBuffer *buffer, PdFormField *ff)
 {
-  GtkTextIter start, end;
+  GtkTextIter      start, end;
   g_autofree char *text = NULL;
 
   gtk_text_buffer_get_bounds (buffer, &start, &end);
@@ -113,34 +110,27 @@ on_buffer_changed (GtkTextBuffer *buffer,
 }
 
 static void
-on_switch_active (GtkSwitch   *sw,
-                  GParamSpec  *pspec,
-                  PdFormField *ff)
+on_switch_active (GtkSwitch *sw, GParamSpec *pspec, PdFormField *ff)
 {
   pd_record_set_bool (ff->form->record, ff->field->name, gtk_switch_get_active (sw));
   field_edited (ff);
 }
 
 static void
-on_enum_selected (AdwComboRow *row,
-                  GParamSpec  *pspec,
-                  PdFormField *ff)
+on_enum_selected (AdwComboRow *row, GParamSpec *pspec, PdFormField *ff)
 {
   guint selected = adw_combo_row_get_selected (row);
 
   if (selected == GTK_INVALID_LIST_POSITION)
     return;
-  pd_record_set_string (ff->form->record, ff->field->name,
-                        ff->field->choices[selected].nick);
+  pd_record_set_string (ff->form->record, ff->field->name, ff->field->choices[selected].nick);
   field_edited (ff);
 }
 
 static void
-on_ref_selected (AdwComboRow *row,
-                 GParamSpec  *pspec,
-                 PdFormField *ff)
+on_ref_selected (AdwComboRow *row, GParamSpec *pspec, PdFormField *ff)
 {
-  guint selected = adw_combo_row_get_selected (row);
+  guint       selected = adw_combo_row_get_selected (row);
   const char *id;
 
   if (selected == GTK_INVALID_LIST_POSITION || selected >= ff->ids->len)
@@ -154,11 +144,10 @@ on_ref_selected (AdwComboRow *row,
 }
 
 static void
-on_check_toggled (GtkCheckButton *check,
-                  PdFormField    *ff)
+on_check_toggled (GtkCheckButton *check, PdFormField *ff)
 {
-  g_autoptr(GStrvBuilder) builder = g_strv_builder_new ();
-  g_auto(GStrv) ids = NULL;
+  g_autoptr (GStrvBuilder) builder = g_strv_builder_new ();
+  g_auto (GStrv) ids = NULL;
 
   for (guint i = 0; i < ff->checks->len; i++)
     {
@@ -168,25 +157,25 @@ on_check_toggled (GtkCheckButton *check,
         g_strv_builder_add (builder, g_object_get_data (G_OBJECT (c), "ref-id"));
     }
   ids = g_strv_builder_end (builder);
-  pd_record_set_strv (ff->form->record, ff->field->name, (const char * const *) ids);
+  pd_record_set_strv (ff->form->record, ff->field->name, (const char *const *)ids);
   field_edited (ff);
 }
 
 static GtkWidget *
 build_entry_row (PdFormField *ff)
 {
-  const PdField *field = ff->field;
-  GtkWidget *row = adw_entry_row_new ();
+  const PdField   *field = ff->field;
+  GtkWidget       *row = adw_entry_row_new ();
   g_autofree char *text = pd_record_get_edit_text (ff->form->record, field->name);
-  GtkEditable *delegate;
+  GtkEditable     *delegate;
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->label));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (field->label));
   gtk_editable_set_text (GTK_EDITABLE (row), text ? text : "");
   delegate = gtk_editable_get_delegate (GTK_EDITABLE (row));
   if (delegate != NULL)
-    set_accessible_label (GTK_WIDGET (delegate), _(field->label));
+    set_accessible_label (GTK_WIDGET (delegate), _ (field->label));
   if (field->placeholder != NULL)
-    gtk_widget_set_tooltip_text (row, _(field->placeholder));
+    gtk_widget_set_tooltip_text (row, _ (field->placeholder));
 
   if (field->flags & PD_FIELD_FLAG_EMAIL)
     adw_entry_row_set_input_purpose (ADW_ENTRY_ROW (row), GTK_INPUT_PURPOSE_EMAIL);
@@ -197,8 +186,8 @@ build_entry_row (PdFormField *ff)
 
   if (field->type == PD_FIELD_MONEY || field->type == PD_FIELD_PERCENT)
     {
-      GtkWidget *unit = gtk_label_new (field->type == PD_FIELD_MONEY
-                                       ? pd_money_get_currency () : "%");
+      GtkWidget *unit
+          = gtk_label_new (field->type == PD_FIELD_MONEY ? pd_money_get_currency () : "%");
       gtk_widget_add_css_class (unit, "dim-label");
       adw_entry_row_add_suffix (ADW_ENTRY_ROW (row), unit);
     }
@@ -211,16 +200,16 @@ build_entry_row (PdFormField *ff)
 static GtkWidget *
 build_text_view_row (PdFormField *ff)
 {
-  const PdField *field = ff->field;
-  GtkWidget *row = adw_preferences_row_new ();
-  GtkWidget *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
-  GtkWidget *title = gtk_label_new (_(field->label));
-  GtkWidget *frame = gtk_frame_new (NULL);
-  GtkWidget *view = gtk_text_view_new ();
-  GtkTextBuffer *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
+  const PdField   *field = ff->field;
+  GtkWidget       *row = adw_preferences_row_new ();
+  GtkWidget       *box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 6);
+  GtkWidget       *title = gtk_label_new (_ (field->label));
+  GtkWidget       *frame = gtk_frame_new (NULL);
+  GtkWidget       *view = gtk_text_view_new ();
+  GtkTextBuffer   *buffer = gtk_text_view_get_buffer (GTK_TEXT_VIEW (view));
   g_autofree char *text = pd_record_get_edit_text (ff->form->record, field->name);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->label));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (field->label));
   gtk_list_box_row_set_activatable (GTK_LIST_BOX_ROW (row), FALSE);
   gtk_widget_set_margin_start (box, 12);
   gtk_widget_set_margin_end (box, 12);
@@ -237,10 +226,9 @@ build_text_view_row (PdFormField *ff)
   gtk_text_view_set_right_margin (GTK_TEXT_VIEW (view), 6);
   gtk_widget_set_size_request (view, -1, 96);
   gtk_text_buffer_set_text (buffer, text ? text : "", -1);
-  set_accessible_label (view, _(field->label));
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (view),
-                                  GTK_ACCESSIBLE_RELATION_LABELLED_BY, title, NULL,
-                                  -1);
+  set_accessible_label (view, _ (field->label));
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (view), GTK_ACCESSIBLE_RELATION_LABELLED_BY, title,
+                                  NULL, -1);
 
   gtk_frame_set_child (GTK_FRAME (frame), view);
   gtk_box_append (GTK_BOX (box), title);
@@ -258,11 +246,10 @@ build_switch_row (PdFormField *ff)
   GtkWidget *row = adw_action_row_new ();
   GtkWidget *sw = gtk_switch_new ();
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(ff->field->label));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (ff->field->label));
   gtk_widget_set_valign (sw, GTK_ALIGN_CENTER);
-  gtk_switch_set_active (GTK_SWITCH (sw),
-                         pd_record_get_bool (ff->form->record, ff->field->name));
-    adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
+  gtk_switch_set_active (GTK_SWITCH (sw), pd_record_get_bool (ff->form->record, ff->field->name));
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), sw);
   adw_action_row_set_activatable_widget (ADW_ACTION_ROW (row), sw);
 
   ff->editor = sw;
@@ -274,22 +261,22 @@ static GtkWidget *
 build_enum_row (PdFormField *ff)
 {
   const PdField *field = ff->field;
-  GtkWidget *row = adw_combo_row_new ();
-  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
+  GtkWidget     *row = adw_combo_row_new ();
+  g_autoptr (GtkStringList) model = gtk_string_list_new (NULL);
   const char *value = pd_record_get_string (ff->form->record, field->name);
-  guint selected = 0;
+  guint       selected = 0;
 
   for (guint i = 0; field->choices != NULL && field->choices[i].nick != NULL; i++)
     {
-      gtk_string_list_append (model, _(field->choices[i].label));
+      gtk_string_list_append (model, _ (field->choices[i].label));
       if (g_strcmp0 (value, field->choices[i].nick) == 0)
         selected = i;
     }
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->label));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (field->label));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
-  
+
   ff->editor = row;
   g_signal_connect (row, "notify::selected", G_CALLBACK (on_enum_selected), ff);
   return row;
@@ -299,7 +286,7 @@ build_enum_row (PdFormField *ff)
 static GPtrArray *
 list_refs (PdFormField *ff)
 {
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GError) error = NULL;
   GPtrArray *records;
 
   records = pd_store_list (ff->form->store, ff->field->ref_type, NULL, NULL, &error);
@@ -313,9 +300,7 @@ list_refs (PdFormField *ff)
 
 /* A referenced record that is no longer live still shows by its title. */
 static void
-add_missing_ref (PdFormField *ff,
-                 GPtrArray   *records,
-                 const char  *id)
+add_missing_ref (PdFormField *ff, GPtrArray *records, const char *id)
 {
   PdRecord *record;
 
@@ -331,18 +316,18 @@ static GtkWidget *
 build_ref_row (PdFormField *ff)
 {
   const PdField *field = ff->field;
-  GtkWidget *row = adw_combo_row_new ();
-  g_autoptr(GtkStringList) model = gtk_string_list_new (NULL);
-  g_autoptr(GPtrArray) records = list_refs (ff);
+  GtkWidget     *row = adw_combo_row_new ();
+  g_autoptr (GtkStringList) model = gtk_string_list_new (NULL);
+  g_autoptr (GPtrArray) records = list_refs (ff);
   const char *value = pd_record_get_string (ff->form->record, field->name);
-  guint selected = 0;
+  guint       selected = 0;
 
   ff->ids = g_ptr_array_new_with_free_func (g_free);
   if (value != NULL)
     add_missing_ref (ff, records, value);
   if (!(field->flags & PD_FIELD_FLAG_REQUIRED) || records->len == 0)
     {
-      gtk_string_list_append (model, _("None"));
+      gtk_string_list_append (model, _ ("None"));
       g_ptr_array_add (ff->ids, NULL);
     }
   for (guint i = 0; i < records->len; i++)
@@ -355,10 +340,10 @@ build_ref_row (PdFormField *ff)
       g_ptr_array_add (ff->ids, g_strdup (pd_record_get_id (record)));
     }
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->label));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (field->label));
   adw_combo_row_set_model (ADW_COMBO_ROW (row), G_LIST_MODEL (model));
   adw_combo_row_set_selected (ADW_COMBO_ROW (row), selected);
-    /* A required reference with nothing chosen yet takes the first choice. */
+  /* A required reference with nothing chosen yet takes the first choice. */
   if (value == NULL && g_ptr_array_index (ff->ids, selected) != NULL)
     pd_record_set_string (ff->form->record, field->name, g_ptr_array_index (ff->ids, selected));
 
@@ -371,30 +356,30 @@ static GtkWidget *
 build_ref_list_row (PdFormField *ff)
 {
   const PdField *field = ff->field;
-  GtkWidget *row = adw_expander_row_new ();
-  g_autoptr(GPtrArray) records = list_refs (ff);
-  const char * const *value = pd_record_get_strv (ff->form->record, field->name);
+  GtkWidget     *row = adw_expander_row_new ();
+  g_autoptr (GPtrArray) records = list_refs (ff);
+  const char *const *value = pd_record_get_strv (ff->form->record, field->name);
 
   for (guint i = 0; value[i] != NULL; i++)
     add_missing_ref (ff, records, value[i]);
 
-  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _(field->label));
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ (field->label));
   adw_expander_row_set_expanded (ADW_EXPANDER_ROW (row), TRUE);
-    if (records->len == 0)
-    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), _("Nothing to choose from yet"));
+  if (records->len == 0)
+    adw_expander_row_set_subtitle (ADW_EXPANDER_ROW (row), _ ("Nothing to choose from yet"));
 
   ff->checks = g_ptr_array_new ();
   for (guint i = 0; i < records->len; i++)
     {
-      PdRecord *record = g_ptr_array_index (records, i);
+      PdRecord   *record = g_ptr_array_index (records, i);
       const char *id = pd_record_get_id (record);
-      GtkWidget *choice = adw_action_row_new ();
-      GtkWidget *check = gtk_check_button_new ();
+      GtkWidget  *choice = adw_action_row_new ();
+      GtkWidget  *check = gtk_check_button_new ();
 
       adw_preferences_row_set_title (ADW_PREFERENCES_ROW (choice), pd_record_get_title (record));
       gtk_check_button_set_active (GTK_CHECK_BUTTON (check), g_strv_contains (value, id));
       gtk_widget_set_valign (check, GTK_ALIGN_CENTER);
-            g_object_set_data_full (G_OBJECT (check), "ref-id", g_strdup (id), g_free);
+      g_object_set_data_full (G_OBJECT (check), "ref-id", g_strdup (id), g_free);
       adw_action_row_add_prefix (ADW_ACTION_ROW (choice), check);
       adw_action_row_set_activatable_widget (ADW_ACTION_ROW (choice), check);
       adw_expander_row_add_row (ADW_EXPANDER_ROW (row), choice);
@@ -452,9 +437,8 @@ build_error_row (PdFormField *ff)
   gtk_widget_set_visible (row, FALSE);
 
   ff->error_label = label;
-  gtk_accessible_update_relation (GTK_ACCESSIBLE (ff->editor),
-                                  GTK_ACCESSIBLE_RELATION_DESCRIBED_BY, label, NULL,
-                                  -1);
+  gtk_accessible_update_relation (GTK_ACCESSIBLE (ff->editor), GTK_ACCESSIBLE_RELATION_DESCRIBED_BY,
+                                  label, NULL, -1);
   return row;
 }
 
@@ -467,20 +451,18 @@ field_in_form (const PdField *field)
 }
 
 static AdwPreferencesGroup *
-ensure_group (PdRecordForm *self,
-              GHashTable   *groups,
-              const char   *name)
+ensure_group (PdRecordForm *self, GHashTable *groups, const char *name)
 {
-  const char *key = name ? name : "";
+  const char          *key = name ? name : "";
   AdwPreferencesGroup *group = g_hash_table_lookup (groups, key);
 
   if (group != NULL)
     return group;
   group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
   if (name != NULL)
-    adw_preferences_group_set_title (group, _(name));
+    adw_preferences_group_set_title (group, _ (name));
   gtk_box_append (GTK_BOX (self->box), GTK_WIDGET (group));
-  g_hash_table_insert (groups, (gpointer) key, group);
+  g_hash_table_insert (groups, (gpointer)key, group);
   return group;
 }
 
@@ -488,14 +470,14 @@ static void
 pd_record_form_build (PdRecordForm *self)
 {
   const PdRecordType *type = pd_record_get_record_type (self->record);
-  g_autoptr(GHashTable) groups = g_hash_table_new (g_str_hash, g_str_equal);
+  g_autoptr (GHashTable) groups = g_hash_table_new (g_str_hash, g_str_equal);
 
   self->building = TRUE;
   for (guint i = 0; i < type->n_fields; i++)
     {
-      const PdField *field = &type->fields[i];
+      const PdField       *field = &type->fields[i];
       AdwPreferencesGroup *group;
-      PdFormField *ff;
+      PdFormField         *ff;
 
       if (!field_in_form (field))
         continue;
@@ -515,12 +497,9 @@ pd_record_form_build (PdRecordForm *self)
 }
 
 static void
-update_field (PdRecordForm *self,
-              PdFormField  *ff,
-              GHashTable   *errors,
-              gboolean     *valid)
+update_field (PdRecordForm *self, PdFormField *ff, GHashTable *errors, gboolean *valid)
 {
-  gboolean applies = pd_record_field_applies (self->record, ff->field);
+  gboolean    applies = pd_record_field_applies (self->record, ff->field);
   const char *message = NULL;
 
   if (applies)
@@ -544,15 +523,13 @@ update_field (PdRecordForm *self,
     gtk_widget_add_css_class (ff->row, "error");
   else
     gtk_widget_remove_css_class (ff->row, "error");
-  gtk_accessible_update_state (GTK_ACCESSIBLE (ff->editor),
-                               GTK_ACCESSIBLE_STATE_INVALID,
+  gtk_accessible_update_state (GTK_ACCESSIBLE (ff->editor), GTK_ACCESSIBLE_STATE_INVALID,
                                message ? GTK_ACCESSIBLE_INVALID_TRUE : GTK_ACCESSIBLE_INVALID_FALSE,
                                -1);
 }
 
 static gboolean
-error_is_in_form (PdRecordForm *self,
-                  const char   *name)
+error_is_in_form (PdRecordForm *self, const char *name)
 {
   for (guint i = 0; i < self->fields->len; i++)
     {
@@ -567,10 +544,10 @@ error_is_in_form (PdRecordForm *self,
 static void
 pd_record_form_revalidate (PdRecordForm *self)
 {
-  g_autoptr(GHashTable) errors = pd_store_validate (self->store, self->record);
-  gboolean valid = TRUE;
+  g_autoptr (GHashTable) errors = pd_store_validate (self->store, self->record);
+  gboolean       valid = TRUE;
   GHashTableIter iter;
-  gpointer key;
+  gpointer       key;
 
   for (guint i = 0; i < self->fields->len; i++)
     update_field (self, g_ptr_array_index (self->fields, i), errors, &valid);
@@ -618,10 +595,7 @@ pd_record_form_finalize (GObject *object)
 }
 
 static void
-pd_record_form_get_property (GObject    *object,
-                             guint       prop_id,
-                             GValue     *value,
-                             GParamSpec *pspec)
+pd_record_form_get_property (GObject *object, guint prop_id, GValue *value, GParamSpec *pspec)
 {
   PdRecordForm *self = PD_RECORD_FORM (object);
 
@@ -642,13 +616,10 @@ pd_record_form_get_property (GObject    *object,
 }
 
 static void
-pd_record_form_set_property (GObject      *object,
-                             guint         prop_id,
-                             const GValue *value,
-                             GParamSpec   *pspec)
+pd_record_form_set_property (GObject *object, guint prop_id, const GValue *value, GParamSpec *pspec)
 {
   PdRecordForm *self = PD_RECORD_FORM (object);
-  PdRecord *record;
+  PdRecord     *record;
 
   switch (prop_id)
     {
@@ -667,7 +638,7 @@ pd_record_form_set_property (GObject      *object,
 static void
 pd_record_form_class_init (PdRecordFormClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->constructed = pd_record_form_constructed;
@@ -676,15 +647,15 @@ pd_record_form_class_init (PdRecordFormClass *klass)
   object_class->get_property = pd_record_form_get_property;
   object_class->set_property = pd_record_form_set_property;
 
-  properties[PROP_STORE] =
-    g_param_spec_object ("store", NULL, NULL, PD_TYPE_STORE,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_RECORD] =
-    g_param_spec_object ("record", NULL, NULL, PD_TYPE_RECORD,
-                         G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
-  properties[PROP_VALID] =
-    g_param_spec_boolean ("valid", NULL, NULL, FALSE,
-                          G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_STORE]
+      = g_param_spec_object ("store", NULL, NULL, PD_TYPE_STORE,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_RECORD]
+      = g_param_spec_object ("record", NULL, NULL, PD_TYPE_RECORD,
+                             G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY | G_PARAM_STATIC_STRINGS);
+  properties[PROP_VALID]
+      = g_param_spec_boolean ("valid", NULL, NULL, FALSE,
+                              G_PARAM_READABLE | G_PARAM_EXPLICIT_NOTIFY | G_PARAM_STATIC_STRINGS);
   g_object_class_install_properties (object_class, N_PROPS, properties);
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
@@ -694,14 +665,13 @@ pd_record_form_class_init (PdRecordFormClass *klass)
 static void
 pd_record_form_init (PdRecordForm *self)
 {
-  self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify) form_field_free);
+  self->fields = g_ptr_array_new_with_free_func ((GDestroyNotify)form_field_free);
   self->box = gtk_box_new (GTK_ORIENTATION_VERTICAL, 24);
   gtk_widget_set_parent (self->box, GTK_WIDGET (self));
 }
 
 PdRecordForm *
-pd_record_form_new (PdStore  *store,
-                    PdRecord *record)
+pd_record_form_new (PdStore *store, PdRecord *record)
 {
   g_return_val_if_fail (PD_IS_STORE (store), NULL);
   g_return_val_if_fail (PD_IS_RECORD (record), NULL);
@@ -726,9 +696,7 @@ pd_record_form_get_valid (PdRecordForm *self)
 }
 
 void
-pd_record_form_set_error (PdRecordForm *self,
-                          const char   *field,
-                          const char   *message)
+pd_record_form_set_error (PdRecordForm *self, const char *field, const char *message)
 {
   g_return_if_fail (PD_IS_RECORD_FORM (self));
 

@@ -1,4 +1,4 @@
-/* pd-users-page.c: the partner portal's users of one partner: a sortable table, add, edit, disable. */
+/* pd-users-page.c: a partner's portal users: a sortable table; add, edit, disable. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -15,25 +15,25 @@ struct _PdUsersPage
   GtkWidget parent_instance;
 
   /* Template Widgets */
-  AdwToastOverlay    *toast_overlay;
-  GtkWidget          *list_page;
-  GtkWidget          *empty_page;
-  GtkWidget          *add_button;
-  GtkWidget          *edit_button;
-  GtkWidget          *toggle_button;
-  GtkColumnView      *column_view;
+  AdwToastOverlay *toast_overlay;
+  GtkWidget       *list_page;
+  GtkWidget       *empty_page;
+  GtkWidget       *add_button;
+  GtkWidget       *edit_button;
+  GtkWidget       *toggle_button;
+  GtkColumnView   *column_view;
 
   /* Owned References */
   PdStore            *store;
   char               *partner_id;
-  GListStore         *users;      /* PdRecord of this partner */
-  GtkSingleSelection *selection;  /* over the sorted users */
+  GListStore         *users;     /* PdRecord of this partner */
+  GtkSingleSelection *selection; /* over the sorted users */
 };
 
 G_DEFINE_FINAL_TYPE (PdUsersPage, pd_users_page, GTK_TYPE_WIDGET)
 
 /* The columns, by field name; the title field comes first. */
-static const char * const column_fields[] = { "email", "role", STATUS_FIELD };
+static const char *const column_fields[] = { "email", "role", STATUS_FIELD };
 
 static const char *
 partner_field (void)
@@ -56,10 +56,10 @@ user_is_disabled (PdRecord *user)
 static void
 update_actions (PdUsersPage *self)
 {
-  PdRecord *user = get_selected_user (self);
-  gboolean disabled = user != NULL && user_is_disabled (user);
-  const char *label = disabled ? _("Enable") : _("Disable");
-  guint n_items = g_list_model_get_n_items (G_LIST_MODEL (self->users));
+  PdRecord   *user = get_selected_user (self);
+  gboolean    disabled = user != NULL && user_is_disabled (user);
+  const char *label = disabled ? _ ("Enable") : _ ("Disable");
+  guint       n_items = g_list_model_get_n_items (G_LIST_MODEL (self->users));
 
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.add", self->partner_id != NULL);
   gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.edit", user != NULL);
@@ -72,8 +72,7 @@ update_actions (PdUsersPage *self)
 }
 
 static void
-show_error (PdUsersPage *self,
-            GError      *error)
+show_error (PdUsersPage *self, GError *error)
 {
   adw_toast_overlay_add_toast (self->toast_overlay, adw_toast_new (error->message));
 }
@@ -87,8 +86,7 @@ parent_window (PdUsersPage *self)
 }
 
 static void
-open_editor (PdUsersPage *self,
-             PdRecord    *user)
+open_editor (PdUsersPage *self, PdRecord *user)
 {
   PdRecordEditor *editor = pd_record_editor_new (parent_window (self), self->store, user);
 
@@ -97,8 +95,7 @@ open_editor (PdUsersPage *self,
 
 /* Cell text of FIELD: the title field as is, the others formatted. */
 static char *
-cell_text (PdRecord      *user,
-           const PdField *field)
+cell_text (PdRecord *user, const PdField *field)
 {
   g_autofree char *text = pd_record_format (user, field->name);
 
@@ -106,9 +103,7 @@ cell_text (PdRecord      *user,
 }
 
 static void
-setup_cell (GtkSignalListItemFactory *factory,
-            GtkListItem              *item,
-            gpointer                  user_data)
+setup_cell (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
   GtkWidget *label = gtk_label_new (NULL);
 
@@ -118,12 +113,10 @@ setup_cell (GtkSignalListItemFactory *factory,
 }
 
 static void
-bind_cell (GtkSignalListItemFactory *factory,
-           GtkListItem              *item,
-           const PdField            *field)
+bind_cell (GtkSignalListItemFactory *factory, GtkListItem *item, const PdField *field)
 {
-  PdRecord *user = gtk_list_item_get_item (item);
-  GtkWidget *label = gtk_list_item_get_child (item);
+  PdRecord        *user = gtk_list_item_get_item (item);
+  GtkWidget       *label = gtk_list_item_get_child (item);
   g_autofree char *text = cell_text (user, field);
 
   gtk_label_set_text (GTK_LABEL (label), text);
@@ -134,29 +127,26 @@ bind_cell (GtkSignalListItemFactory *factory,
 }
 
 static int
-compare_cells (gconstpointer a,
-               gconstpointer b,
-               gpointer      user_data)
+compare_cells (gconstpointer a, gconstpointer b, gpointer user_data)
 {
-  const PdField *field = user_data;
-  g_autofree char *text_a = cell_text ((PdRecord *) a, field);
-  g_autofree char *text_b = cell_text ((PdRecord *) b, field);
+  const PdField   *field = user_data;
+  g_autofree char *text_a = cell_text ((PdRecord *)a, field);
+  g_autofree char *text_b = cell_text ((PdRecord *)b, field);
 
   return g_utf8_collate (text_a, text_b);
 }
 
 static GtkColumnViewColumn *
-add_column (PdUsersPage   *self,
-            const PdField *field)
+add_column (PdUsersPage *self, const PdField *field)
 {
-  GtkListItemFactory *factory = gtk_signal_list_item_factory_new ();
+  GtkListItemFactory  *factory = gtk_signal_list_item_factory_new ();
   GtkColumnViewColumn *column;
-  GtkSorter *sorter;
+  GtkSorter           *sorter;
 
   g_signal_connect (factory, "setup", G_CALLBACK (setup_cell), NULL);
-  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer) field);
-  column = gtk_column_view_column_new (_(field->label), factory);
-  sorter = GTK_SORTER (gtk_custom_sorter_new (compare_cells, (gpointer) field, NULL));
+  g_signal_connect (factory, "bind", G_CALLBACK (bind_cell), (gpointer)field);
+  column = gtk_column_view_column_new (_ (field->label), factory);
+  sorter = GTK_SORTER (gtk_custom_sorter_new (compare_cells, (gpointer)field, NULL));
   gtk_column_view_column_set_sorter (column, sorter);
   gtk_column_view_column_set_resizable (column, TRUE);
   gtk_column_view_column_set_expand (column, field->type == PD_FIELD_TEXT);
@@ -169,8 +159,8 @@ add_column (PdUsersPage   *self,
 static void
 setup_columns (PdUsersPage *self)
 {
-  const PdField *title = pd_record_type_get_field (&pd_partner_user_type,
-                                                   pd_partner_user_type.title_field);
+  const PdField *title
+      = pd_record_type_get_field (&pd_partner_user_type, pd_partner_user_type.title_field);
   GtkColumnViewColumn *title_column = NULL;
 
   if (title != NULL)
@@ -187,15 +177,13 @@ setup_columns (PdUsersPage *self)
 }
 
 static gboolean
-find_user (GListModel *model,
-           const char *id,
-           guint      *position)
+find_user (GListModel *model, const char *id, guint *position)
 {
   guint n = g_list_model_get_n_items (model);
 
   for (guint i = 0; i < n; i++)
     {
-      g_autoptr(PdRecord) user = g_list_model_get_item (model, i);
+      g_autoptr (PdRecord) user = g_list_model_get_item (model, i);
 
       if (g_strcmp0 (pd_record_get_id (user), id) == 0)
         {
@@ -207,8 +195,7 @@ find_user (GListModel *model,
 }
 
 static void
-select_user (PdUsersPage *self,
-             const char  *id)
+select_user (PdUsersPage *self, const char *id)
 {
   guint position;
 
@@ -219,45 +206,42 @@ select_user (PdUsersPage *self,
 static void
 reload (PdUsersPage *self)
 {
-  g_autoptr(GPtrArray) users = NULL;
-  g_autoptr(GError) error = NULL;
+  g_autoptr (GPtrArray) users = NULL;
+  g_autoptr (GError) error = NULL;
   guint n_old = g_list_model_get_n_items (G_LIST_MODEL (self->users));
 
   if (self->partner_id != NULL && self->store != NULL)
     {
-      users = pd_store_list (self->store, &pd_partner_user_type, partner_field (),
-                             self->partner_id, &error);
+      users = pd_store_list (self->store, &pd_partner_user_type, partner_field (), self->partner_id,
+                             &error);
       if (users == NULL)
         show_error (self, error);
     }
-  g_list_store_splice (self->users, 0, n_old,
-                       users ? users->pdata : NULL, users ? users->len : 0);
+  g_list_store_splice (self->users, 0, n_old, users ? users->pdata : NULL, users ? users->len : 0);
   update_actions (self);
 }
 
 /* One user changed: replace, insert or remove exactly that item. */
 static void
-on_record_changed (PdStore     *store,
-                   const char  *collection,
-                   const char  *id,
-                   PdUsersPage *self)
+on_record_changed (PdStore *store, const char *collection, const char *id, PdUsersPage *self)
 {
-  g_autoptr(PdRecord) user = NULL;
+  g_autoptr (PdRecord) user = NULL;
   g_autofree char *selected_id = NULL;
-  PdRecord *selected;
-  gboolean belongs;
-  guint position;
+  PdRecord        *selected;
+  gboolean         belongs;
+  guint            position;
 
   if (self->partner_id == NULL || g_strcmp0 (collection, pd_partner_user_type.name) != 0)
     return;
   user = pd_store_get (store, &pd_partner_user_type, id, NULL);
-  belongs = user != NULL && !pd_record_get_deleted (user) &&
-            g_strcmp0 (pd_record_get_string (user, partner_field ()), self->partner_id) == 0;
+  belongs = user != NULL && !pd_record_get_deleted (user)
+            && g_strcmp0 (pd_record_get_string (user, partner_field ()), self->partner_id) == 0;
   selected = get_selected_user (self);
   selected_id = selected ? g_strdup (pd_record_get_id (selected)) : NULL;
 
   if (find_user (G_LIST_MODEL (self->users), id, &position))
-    g_list_store_splice (self->users, position, 1, belongs ? (gpointer *) &user : NULL, belongs ? 1 : 0);
+    g_list_store_splice (self->users, position, 1, belongs ? (gpointer *)&user : NULL,
+                         belongs ? 1 : 0);
   else if (belongs)
     g_list_store_append (self->users, user);
   else
@@ -269,20 +253,16 @@ on_record_changed (PdStore     *store,
 }
 
 static void
-on_saved (PdRecordEditor *editor,
-          PdRecord       *user,
-          PdUsersPage    *self)
+on_saved (PdRecordEditor *editor, PdRecord *user, PdUsersPage *self)
 {
   select_user (self, pd_record_get_id (user));
 }
 
 static void
-add_action (GtkWidget  *widget,
-            const char *action_name,
-            GVariant   *parameter)
+add_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   PdUsersPage *self = PD_USERS_PAGE (widget);
-  g_autoptr(PdRecord) user = NULL;
+  g_autoptr (PdRecord) user = NULL;
   PdRecordEditor *editor;
 
   if (self->partner_id == NULL)
@@ -295,26 +275,22 @@ add_action (GtkWidget  *widget,
 }
 
 static void
-edit_action (GtkWidget  *widget,
-             const char *action_name,
-             GVariant   *parameter)
+edit_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   PdUsersPage *self = PD_USERS_PAGE (widget);
-  PdRecord *user = get_selected_user (self);
+  PdRecord    *user = get_selected_user (self);
 
   if (user != NULL)
     open_editor (self, user);
 }
 
 static void
-toggle_status_action (GtkWidget  *widget,
-                      const char *action_name,
-                      GVariant   *parameter)
+toggle_status_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
 {
   PdUsersPage *self = PD_USERS_PAGE (widget);
-  PdRecord *selected = get_selected_user (self);
-  g_autoptr(PdRecord) user = NULL;
-  g_autoptr(GError) error = NULL;
+  PdRecord    *selected = get_selected_user (self);
+  g_autoptr (PdRecord) user = NULL;
+  g_autoptr (GError) error = NULL;
 
   if (selected == NULL)
     return;
@@ -326,11 +302,9 @@ toggle_status_action (GtkWidget  *widget,
 }
 
 static void
-on_column_view_activate (GtkColumnView *view,
-                         guint          position,
-                         PdUsersPage   *self)
+on_column_view_activate (GtkColumnView *view, guint position, PdUsersPage *self)
 {
-  g_autoptr(PdRecord) user = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
+  g_autoptr (PdRecord) user = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
 
   if (user != NULL)
     open_editor (self, user);
@@ -346,7 +320,7 @@ static void
 pd_users_page_dispose (GObject *object)
 {
   PdUsersPage *self = PD_USERS_PAGE (object);
-  GtkWidget *child;
+  GtkWidget   *child;
 
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_USERS_PAGE);
   while ((child = gtk_widget_get_first_child (GTK_WIDGET (self))) != NULL)
@@ -363,15 +337,15 @@ pd_users_page_dispose (GObject *object)
 static void
 pd_users_page_class_init (PdUsersPageClass *klass)
 {
-  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  GObjectClass   *object_class = G_OBJECT_CLASS (klass);
   GtkWidgetClass *widget_class = GTK_WIDGET_CLASS (klass);
 
   object_class->dispose = pd_users_page_dispose;
 
   gtk_widget_class_set_layout_manager_type (widget_class, GTK_TYPE_BIN_LAYOUT);
   gtk_widget_class_set_css_name (widget_class, "pduserspage");
-  gtk_widget_class_set_template_from_resource (widget_class,
-                                               "/io/github/partnerdesk/PartnerDesk/ui/pd-users-page.ui");
+  gtk_widget_class_set_template_from_resource (
+      widget_class, "/io/github/partnerdesk/PartnerDesk/ui/pd-users-page.ui");
   gtk_widget_class_bind_template_child (widget_class, PdUsersPage, toast_overlay);
   gtk_widget_class_bind_template_child (widget_class, PdUsersPage, list_page);
   gtk_widget_class_bind_template_child (widget_class, PdUsersPage, empty_page);
@@ -390,7 +364,7 @@ static void
 pd_users_page_init (PdUsersPage *self)
 {
   GtkSortListModel *sorted;
-  GtkSorter *sorter;
+  GtkSorter        *sorter;
 
   gtk_widget_init_template (GTK_WIDGET (self));
 
@@ -420,8 +394,7 @@ pd_users_page_new (PdStore *store)
 }
 
 void
-pd_users_page_set_partner_id (PdUsersPage *self,
-                              const char  *partner_id)
+pd_users_page_set_partner_id (PdUsersPage *self, const char *partner_id)
 {
   g_return_if_fail (PD_IS_USERS_PAGE (self));
 

@@ -6,6 +6,8 @@
 
 G_BEGIN_DECLS
 
+typedef struct _PdSlotModel PdSlotModel;
+
 struct _PdWindow
 {
   AdwApplicationWindow parent_instance;
@@ -28,41 +30,51 @@ struct _PdWindow
   GtkPaned         *details_paned;
   PdPartnerSidebar *sidebar;
   GtkNotebook      *notebook;
+  AdwViewStack     *view_stack; /* the views: "partners", "traffic", … */
+  GtkWidget        *add_button;
 
   /* Owned references */
   PdStore            *store;
   GSettings          *settings;
-  GListStore         *partners;     /* every live partner, as PdRecord */
-  GHashTable         *by_id;        /* id -> PdRecord in partners (borrowed) */
+  GListStore         *partners; /* every live partner, as PdRecord */
+  GHashTable         *by_id;    /* id -> PdRecord in partners (borrowed) */
   GtkSortListModel   *sorted;
   GtkFilterListModel *filtered;
   GtkCustomFilter    *filter;
-  GtkSingleSelection *selection;
+  PdSlotModel        *slots;        /* what the list view shows: one slot per visible partner */
+  GtkSingleSelection *selection;    /* over slots */
+  GHashTable         *bound;        /* GtkListItems bound to a slot */
+  char               *selected_id;  /* the partner the user selected, even while hidden */
+  PdRecord           *shown;        /* the partner the sidebar and pages show */
   GPtrArray          *pages;        /* the notebook pages (GtkWidget, borrowed) */
-  GCancellable       *cancellable;
   char              **search_words; /* casefolded words of the search, or NULL */
   char               *kind_filter;  /* nick or NULL for all */
   char               *status_filter;
   const PdField      *kind_field;
   const PdField      *status_field;
 
-  gulong   record_changed_id;
-  guint    syncing : 1;  /* applying a store change: ignore selection churn */
-  guint    loading_sample : 1;
+  gulong record_changed_id;
+  guint  syncing : 1; /* moving the selection to follow the list, not the user */
+  guint  loading_sample : 1;
 };
 
 /* pd-window.c */
-void      _pd_window_toast             (PdWindow   *self,
-                                        const char *message);
-void      _pd_window_reload            (PdWindow   *self);
-gboolean  _pd_window_select_id         (PdWindow   *self,
-                                        const char *id,
-                                        gboolean    clear_filters);
-void      _pd_window_clear_filters     (PdWindow   *self);
-void      _pd_window_show_search       (PdWindow   *self);
+void     _pd_window_toast (PdWindow *self, const char *message);
+void     _pd_window_reload (PdWindow *self);
+gboolean _pd_window_select_id (PdWindow *self, const char *id, gboolean clear_filters);
+void     _pd_window_clear_filters (PdWindow *self);
+void     _pd_window_show_search (PdWindow *self);
+/* Adds a view beside "Partners" to the view switcher (the Traffic Channels view, the
+ * Statistics view…): NAME is the page name, TITLE translated, ICON an icon name. The
+ * partner search and Add Partner only show in the Partners view. */
+void     _pd_window_add_view (PdWindow   *self,
+                              const char *name,
+                              const char *title,
+                              const char *icon,
+                              GtkWidget  *page);
 
 /* pd-window-actions.c */
-void      _pd_window_class_init_actions (GtkWidgetClass *widget_class);
-void      _pd_window_update_actions     (PdWindow       *self);
+void _pd_window_class_init_actions (GtkWidgetClass *widget_class);
+void _pd_window_update_actions (PdWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,2417 @@
+/* pd-import.c: the eligibility import engine: two streaming passes, bulk writes in one transaction. */
+#include "config.h"
+
+#include <glib/gi18n-lib.h>
+#include <string.h>
+
+#include "pd-error.h"
+#include "pd-import-private.h"
+#include "pd-money.h"
+#include "pd-record-private.h"
+#include "pd-store-private.h"
+
+/* The person fields by position in pd_person_type (checked once at run time). */
+enum {
+  P_PARTNER, P_MEMBER, P_GROUP, P_FIRST, P_LAST, P_DISPLAY, P_DOB, P_REL, P_EMP, P_CSTART,
+  P_CEND, P_ELIG, P_ENROLL, P_EMAIL, P_PHONE, P_STREET, P_CITY, P_STATE, P_POSTAL, P_UPLOAD,
+  P_N
+};
+
+static const int target_field[N_TARGETS] = {
+  -1, P_MEMBER, P_GROUP, P_FIRST, P_LAST, P_DOB, P_REL, P_EMP, P_CSTART, P_CEND, P_ELIG,
+  P_ENROLL, P_EMAIL, P_PHONE, P_STREET, P_CITY, P_STATE, P_POSTAL,
+};
+
+#define MAX_REJECTIONS 100000
+#define PROGRESS_INTERVAL_US (G_USEC_PER_SEC / 20)
+
+typedef struct {
+  const char *s;   /* NULL: unset */
+  gsize       len;
+} Cell;
+
+/* Open addressing set of 64-bit hashes with a line each (0 is the empty slot). */
+typedef struct {
+  guint64 *hash;
+  guint   *line;
+  gsize    mask;
+  gsize    used;
+} HashSet;
+
+typedef struct {
+  /* Borrowed References */
+  PdStore               *store;
+  const char            *partner_id;
+  const char            *path;
+  GBytes                *bytes;
+  const PdImportOptions *options;
+  GCancellable          *cancellable;
+  PdImportProgressFunc   progress;
+  gpointer               progress_data;
+
+  /* Owned References */
+  PdImportMapping *mapping;
+  PdImportResult  *result;
+  HashSet          keys;        /* identity keys of the file's rows -> first line */
+  HashSet          employees;   /* member IDs of the file's employees */
+  GHashTable      *duplicates;  /* line -> first line with the same key */
+  guint8          *seen;        /* bitmap by persons.rowid: listed in the file */
+  gsize            seen_size;
+  GString         *json;
+  char            *arena;
+  gsize            arena_size;
+  char            *old_buf;
+  gsize            old_size;
+  gsize            arena_used;
+  char            *ambiguous_example;
+  char            *date_example;
+
+  int         col[N_TARGETS];
+  guint       n_columns;
+  gboolean    dry_run;
+  gboolean    partner_has_people;
+  gboolean    mapping_given;
+  gboolean    indexes_dropped;
+  PdDateOrder order;
+  PdDateOrder saved_order;
+  guint64     uuid_counter;
+  guint64     uuid_ms;
+  gint64      last_progress;
+  double      progress_from;
+  double      progress_to;
+  const char *phase;
+  gint64      eligible_before;
+  char        today[11];
+  char        termination_date[11];
+  char        now[32];
+
+  /* Cached statements (owned by the store's cache) */
+  PdStmt *stmts[8];
+
+  /* The row being imported */
+  Cell    cell[N_TARGETS];
+  Cell    val[P_N];
+  Cell    old[P_N];
+  gint64  old_rowid;
+  gint64  old_version;
+  char    old_id[64];
+  char    old_created[40];
+  char    dates[3][11];
+  guint   line;
+  gboolean row_rejected;
+} Import;
+
+/* Hash sets */
+
+static void
+hash_set_init (HashSet *set,
+               gsize    capacity)
+{
+  gsize size = 1024;
+
+  while (size < capacity * 2)
+    size <<= 1;
+  set->hash = g_new0 (guint64, size);
+  set->line = g_new0 (guint, size);
+  set->mask = size - 1;
+  set->used = 0;
+}
+
+static void
+hash_set_clear (HashSet *set)
+{
+  g_clear_pointer (&set->hash, g_free);
+  g_clear_pointer (&set->line, g_free);
+}
+
+static void hash_set_add (HashSet *set, guint64 hash, guint line, guint *existing);
+
+static void
+hash_set_grow (HashSet *set)
+{
+  HashSet bigger;
+
+  hash_set_init (&bigger, (set->mask + 1));
+  for (gsize i = 0; i <= set->mask; i++)
+    if (set->hash[i])
+      hash_set_add (&bigger, set->hash[i], set->line[i], NULL);
+  hash_set_clear (set);
+  *set = bigger;
+}
+
+/* Adds HASH; when it is there already, *EXISTING gets its line (else 0). */
+static void
+hash_set_add (HashSet *set,
+              guint64  hash,
+              guint    line,
+              guint   *existing)
+{
+  gsize i;
+
+  if (hash == 0)
+    hash = 1;
+  if (existing)
+    *existing = 0;
+  if ((set->used + 1) * 2 > set->mask)
+    hash_set_grow (set);
+  for (i = hash & set->mask; set->hash[i]; i = (i + 1) & set->mask)
+    if (set->hash[i] == hash)
+      {
+        if (existing)
+          *existing = set->line[i];
+        return;
+      }
+  set->hash[i] = hash;
+  set->line[i] = line;
+  set->used++;
+}
+
+static gboolean
+hash_set_contains (HashSet *set,
+                   guint64  hash)
+{
+  if (hash == 0)
+    hash = 1;
+  for (gsize i = hash & set->mask; set->hash[i]; i = (i + 1) & set->mask)
+    if (set->hash[i] == hash)
+      return TRUE;
+  return FALSE;
+}
+
+/* 64-bit FNV-1a with a final mix: keys of one file; a collision (about 1 in 10^7 for a
+ * million rows) would wrongly call two rows the same person. */
+static guint64
+hash_bytes (guint64     h,
+            const char *s,
+            gsize       len)
+{
+  for (gsize i = 0; i < len; i++)
+    {
+      h ^= (guchar) s[i];
+      h *= 0x100000001b3ULL;
+    }
+  h ^= 0xff;
+  return h * 0x100000001b3ULL;
+}
+
+static guint64
+hash_finish (guint64 h)
+{
+  h ^= h >> 33;
+  h *= 0xff51afd7ed558ccdULL;
+  h ^= h >> 33;
+  h *= 0xc4ceb9fe1a85ec53ULL;
+  return h ^ (h >> 33);
+}
+
+/* Cells */
+
+static Cell
+trim_cell (const char *text)
+{
+  Cell c = { text, 0 };
+  const char *end;
+
+  while (*c.s == ' ' || *c.s == '\t' || *c.s == '\r' || *c.s == '\n')
+    c.s++;
+  end = c.s + strlen (c.s);
+  while (end > c.s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r' || end[-1] == '\n'))
+    end--;
+  c.len = end - c.s;
+  if (c.len == 0)
+    c.s = NULL;
+  return c;
+}
+
+static gboolean
+cell_eq (Cell a,
+         Cell b)
+{
+  if (a.s == NULL || b.s == NULL)
+    return a.s == b.s;
+  return a.len == b.len && memcmp (a.s, b.s, a.len) == 0;
+}
+
+static Cell
+static_cell (const char *text)
+{
+  Cell c = { text, text ? strlen (text) : 0 };
+  return c;
+}
+
+static gboolean
+cell_is (Cell        c,
+         const char *text)
+{
+  return c.s && c.len == strlen (text) && memcmp (c.s, text, c.len) == 0;
+}
+
+/* A NUL-terminated copy in the row's arena (valid until the next row). */
+static const char *
+arena_put (Import     *imp,
+           const char *s,
+           gsize       len)
+{
+  char *p;
+
+  if (imp->arena_used + len + 1 > imp->arena_size)
+    return NULL;
+  p = imp->arena + imp->arena_used;
+  memcpy (p, s, len);
+  p[len] = '\0';
+  imp->arena_used += len + 1;
+  return p;
+}
+
+static void
+arena_reserve (Import *imp,
+               gsize   size)
+{
+  imp->arena_used = 0;
+  if (size <= imp->arena_size)
+    return;
+  imp->arena_size = MAX (size, imp->arena_size * 2);
+  imp->arena = g_realloc (imp->arena, imp->arena_size);
+}
+
+static char *
+cell_dup (Cell c)
+{
+  return c.s ? g_strndup (c.s, c.len) : g_strdup ("");
+}
+
+/* Progress and cancellation */
+
+static void
+report (Import  *imp,
+        double   fraction,
+        gboolean force)
+{
+  gint64 now;
+
+  if (imp->progress == NULL)
+    return;
+  now = g_get_monotonic_time ();
+  if (!force && now - imp->last_progress < PROGRESS_INTERVAL_US)
+    return;
+  imp->last_progress = now;
+  imp->progress (imp->progress_from + CLAMP (fraction, 0.0, 1.0)
+                 * (imp->progress_to - imp->progress_from),
+                 imp->phase, imp->progress_data);
+}
+
+static void
+set_phase (Import     *imp,
+           const char *phase,
+           double      from,
+           double      to)
+{
+  imp->phase = phase;
+  imp->progress_from = from;
+  imp->progress_to = to;
+  report (imp, 0.0, TRUE);
+}
+
+static gboolean
+check_cancelled (Import  *imp,
+                 GError **error)
+{
+  if (!g_cancellable_is_cancelled (imp->cancellable))
+    return TRUE;
+  g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                       _("The import was cancelled; nothing was changed."));
+  return FALSE;
+}
+
+/* Readers */
+
+static PdTableReader *
+open_reader (Import  *imp,
+             GError **error)
+{
+  if (imp->path)
+    return pd_table_reader_new (imp->path, error);
+  return pd_table_reader_new_from_bytes (imp->bytes, error);
+}
+
+static double
+reader_fraction (PdTableReader *reader)
+{
+  guint64 size = pd_table_reader_get_size (reader);
+
+  return size ? (double) pd_table_reader_get_position (reader) / (double) size : 0.0;
+}
+
+/* Rejections */
+
+static void
+reject (Import     *imp,
+        int         target,
+        char       *reason)
+{
+  PdImportRejection *r;
+  const char *column = target >= 0 && imp->col[target] >= 0
+                       ? imp->mapping->header[imp->col[target]] : "";
+
+  imp->row_rejected = TRUE;
+  if (imp->result->rejections->len >= MAX_REJECTIONS)
+    {
+      g_free (reason);
+      return;
+    }
+  r = g_new0 (PdImportRejection, 1);
+  r->line = imp->line;
+  r->column = g_strdup (column);
+  r->reason = reason;
+  g_ptr_array_add (imp->result->rejections, r);
+}
+
+/* Identity keys */
+
+/* The case-folded text of C: in BUF for ASCII (the usual case, no allocation), else in
+ * *ALLOCATED. pd_text_fold of the trimmed text, as the store folds first_name_fold. */
+static const char *
+fold_cell (Cell    c,
+           char   *buf,
+           gsize   size,
+           char  **allocated)
+{
+  gboolean ascii = c.len < size;
+
+  for (gsize i = 0; ascii && i < c.len; i++)
+    ascii = (guchar) c.s[i] < 0x80;
+  if (c.s == NULL)
+    return NULL;
+  if (!ascii)
+    {
+      g_autofree char *copy = g_strndup (c.s, c.len);
+
+      *allocated = pd_text_fold (copy);
+      return *allocated;
+    }
+  for (gsize i = 0; i < c.len; i++)
+    buf[i] = g_ascii_tolower (c.s[i]);
+  buf[c.len] = '\0';
+  return buf;
+}
+
+/* The key of the cells of a row: member ID, relationship, folded first name and the
+ * date of birth's numbers (so "1/2/1980" and "01/02/1980" agree in any order). */
+static guint64
+row_key (Cell member,
+         Cell relationship,
+         Cell first,
+         Cell dob)
+{
+  guint64 h = 0xcbf29ce484222325ULL;
+  const char *nick = relationship.s ? _pd_normalize_relationship (relationship.s,
+                                                                  relationship.len) : NULL;
+  g_autofree char *allocated = NULL;
+  char buf[128];
+  const char *fold = fold_cell (first, buf, sizeof buf, &allocated);
+  int num = 0;
+
+  h = hash_bytes (h, member.s, member.len);
+  h = nick ? hash_bytes (h, nick, strlen (nick)) : hash_bytes (h, relationship.s, relationship.len);
+  h = fold ? hash_bytes (h, fold, strlen (fold)) : h;
+  for (gsize i = 0; i < dob.len; i++)
+    {
+      if (g_ascii_isdigit (dob.s[i]))
+        num = num * 10 + (dob.s[i] - '0');
+      else
+        {
+          h = hash_bytes (h, (const char *) &num, sizeof num);
+          num = 0;
+        }
+    }
+  h = hash_bytes (h, (const char *) &num, sizeof num);
+  return hash_finish (h);
+}
+
+static guint64
+member_key (Cell member)
+{
+  return hash_finish (hash_bytes (0x84222325cbf29ce4ULL, member.s, member.len));
+}
+
+/* UUIDs in time order (version 7 layout): new rows and change-log keys append to their
+ * indexes instead of landing at random places in them. */
+static void
+uuid7 (Import *imp,
+       char    out[37])
+{
+  static const char hex[] = "0123456789abcdef";
+  guint8 b[16];
+  guint64 c = imp->uuid_counter++;
+  int k = 0;
+
+  for (int i = 0; i < 6; i++)
+    b[i] = (guint8) (imp->uuid_ms >> (40 - 8 * i));
+  b[6] = 0x70 | (guint8) ((c >> 58) & 0x0f);
+  b[7] = (guint8) (c >> 50);
+  b[8] = 0x80 | (guint8) ((c >> 42) & 0x3f);
+  for (int i = 9; i < 16; i++)
+    b[i] = (guint8) (c >> (8 * (15 - i)));
+  for (int i = 0; i < 16; i++)
+    {
+      if (i == 4 || i == 6 || i == 8 || i == 10)
+        out[k++] = '-';
+      out[k++] = hex[b[i] >> 4];
+      out[k++] = hex[b[i] & 15];
+    }
+  out[k] = '\0';
+}
+
+enum {
+  ST_LOOKUP, ST_EMPLOYEE, ST_CHANGE, ST_INSERT, ST_UPDATE, ST_BY_ROWID,
+};
+
+/* The store's prepared statement for SQL, looked up once per import (hashing the SQL
+ * text for every row costs more than the lookup it saves). */
+static PdStmt *
+prepare (Import      *imp,
+         guint        slot,
+         const char  *sql,
+         GError     **error)
+{
+  if (imp->stmts[slot] == NULL)
+    imp->stmts[slot] = _pd_store_prepare (imp->store, sql, error);
+  return imp->stmts[slot];
+}
+
+/* SQL, generated once from pd_person_type. */
+
+typedef struct {
+  char *lookup;    /* by identity key */
+  char *by_rowid;
+  char *insert;
+  char *update;
+} PersonSql;
+
+static const PersonSql *
+person_sql (void)
+{
+  static PersonSql sql;
+  static gsize once = 0;
+
+  if (g_once_init_enter (&once))
+    {
+      g_autoptr(GString) cols = g_string_new (NULL);
+      g_autoptr(GString) params = g_string_new (NULL);
+      g_autoptr(GString) sets = g_string_new (NULL);
+      g_autofree char *select = NULL;
+
+      g_assert (pd_person_type.n_fields == P_N);
+      g_assert (strcmp (pd_person_type.fields[P_UPLOAD].name, "upload_id") == 0);
+      g_assert (strcmp (pd_person_type.fields[P_DISPLAY].name, "display_name") == 0);
+      for (guint i = 0; i < P_N; i++)
+        {
+          const char *name = pd_person_type.fields[i].name;
+
+          g_string_append_printf (cols, "%s%s", i ? ", " : "", name);
+          g_string_append_printf (params, ", ?%u", i + 6);
+          g_string_append_printf (sets, ", %s = ?%u", name, i + 6);
+        }
+      select = g_strdup_printf ("SELECT rowid, id, version, created_at, %s FROM persons",
+                                cols->str);
+      sql.lookup = g_strdup_printf ("%s WHERE partner_id = ?1 AND member_id = ?2 "
+                                    "AND relationship = ?3 AND first_name_fold = ?4 "
+                                    "AND date_of_birth = ?5 AND deleted = 0 LIMIT 1", select);
+      sql.by_rowid = g_strdup_printf ("%s WHERE rowid = ?1", select);
+      sql.insert = g_strdup_printf ("INSERT INTO persons (id, version, created_at, updated_at, "
+                                    "updated_by, deleted, %s, first_name_fold) "
+                                    "VALUES (?1, ?2, ?3, ?4, ?5, 0%s, ?%u)",
+                                    cols->str, params->str, P_N + 6);
+      sql.update = g_strdup_printf ("UPDATE persons SET id = ?1, version = ?2, "
+                                    "created_at = ?3, updated_at = ?4, updated_by = ?5%s, "
+                                    "first_name_fold = ?%u WHERE rowid = ?%u",
+                                    sets->str, P_N + 6, P_N + 7);
+      g_once_init_leave (&once, 1);
+    }
+  return &sql;
+}
+
+static gboolean
+step (Import   *imp,
+      PdStmt   *stmt,
+      GError  **error)
+{
+  int rc = sqlite3_step (stmt);
+
+  if (rc == SQLITE_DONE || rc == SQLITE_ROW)
+    return TRUE;
+  _pd_store_set_error (imp->store, rc, error);
+  return FALSE;
+}
+
+static void
+bind_cell (sqlite3_stmt *stmt,
+           int           index,
+           Cell          c)
+{
+  if (c.s)
+    sqlite3_bind_text (stmt, index, c.s, (int) c.len, SQLITE_STATIC);
+  else
+    sqlite3_bind_null (stmt, index);
+}
+
+/* Copies the person row of STMT (columns of PersonSql) into imp->old. */
+static void
+load_old (Import       *imp,
+          sqlite3_stmt *stmt)
+{
+  gsize total = 0;
+  char *p;
+
+  imp->old_rowid = sqlite3_column_int64 (stmt, 0);
+  g_strlcpy (imp->old_id, (const char *) sqlite3_column_text (stmt, 1), sizeof imp->old_id);
+  imp->old_version = sqlite3_column_int64 (stmt, 2);
+  g_strlcpy (imp->old_created, (const char *) sqlite3_column_text (stmt, 3),
+             sizeof imp->old_created);
+  for (guint i = 0; i < P_N; i++)
+    {
+      sqlite3_column_text (stmt, 4 + i);
+      total += (gsize) sqlite3_column_bytes (stmt, 4 + i) + 1;
+    }
+  if (total > imp->old_size)
+    {
+      imp->old_size = total * 2;
+      imp->old_buf = g_realloc (imp->old_buf, imp->old_size);
+    }
+  p = imp->old_buf;
+  for (guint i = 0; i < P_N; i++)
+    {
+      const char *text = (const char *) sqlite3_column_text (stmt, 4 + i);
+      gsize len = (gsize) sqlite3_column_bytes (stmt, 4 + i);
+
+      imp->old[i].s = NULL;
+      imp->old[i].len = 0;
+      if (text == NULL || len == 0)
+        continue;
+      memcpy (p, text, len);
+      p[len] = '\0';
+      imp->old[i].s = p;
+      imp->old[i].len = len;
+      p += len + 1;
+    }
+}
+
+static void
+clear_old (Import *imp)
+{
+  for (guint i = 0; i < P_N; i++)
+    {
+      imp->old[i].s = NULL;
+      imp->old[i].len = 0;
+    }
+  imp->old_rowid = 0;
+}
+
+static void
+mark_seen (Import *imp,
+           gint64  rowid)
+{
+  gsize byte = (gsize) rowid / 8;
+
+  if (rowid <= 0)
+    return;
+  if (byte >= imp->seen_size)
+    {
+      gsize size = MAX (byte + 1, imp->seen_size * 2);
+
+      imp->seen = g_realloc (imp->seen, size);
+      memset (imp->seen + imp->seen_size, 0, size - imp->seen_size);
+      imp->seen_size = size;
+    }
+  imp->seen[byte] |= 1 << (rowid % 8);
+}
+
+static gboolean
+was_seen (Import *imp,
+          gint64  rowid)
+{
+  gsize byte = (gsize) rowid / 8;
+
+  return byte < imp->seen_size && (imp->seen[byte] & (1 << (rowid % 8)));
+}
+
+/* Finds the partner's live person with the key of VAL; fills imp->old. */
+static gboolean
+lookup_person (Import  *imp,
+               GError **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  g_autofree char *allocated = NULL;
+  char buf[128];
+  const char *fold;
+  int rc;
+
+  clear_old (imp);
+  if (!imp->partner_has_people)
+    return TRUE;
+  stmt = prepare (imp, ST_LOOKUP, person_sql ()->lookup, error);
+  if (stmt == NULL)
+    return FALSE;
+  fold = fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated);
+  sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
+  bind_cell (stmt, 2, imp->val[P_MEMBER]);
+  bind_cell (stmt, 3, imp->val[P_REL]);
+  sqlite3_bind_text (stmt, 4, fold, -1, SQLITE_STATIC);
+  bind_cell (stmt, 5, imp->val[P_DOB]);
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    load_old (imp, stmt);
+  else if (rc != SQLITE_DONE)
+    {
+      _pd_store_set_error (imp->store, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+employee_in_database (Import  *imp,
+                      Cell     member,
+                      GError **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  int rc;
+
+  if (!imp->partner_has_people)
+    return FALSE;
+  stmt = prepare (imp, ST_EMPLOYEE, "SELECT 1 FROM persons WHERE partner_id = ?1 "
+                            "AND member_id = ?2 AND relationship = 'employee' "
+                            "AND deleted = 0 LIMIT 1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
+  bind_cell (stmt, 2, member);
+  rc = sqlite3_step (stmt);
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE)
+    _pd_store_set_error (imp->store, rc, error);
+  return rc == SQLITE_ROW;
+}
+
+/* Writing people */
+
+static void
+json_string (GString    *json,
+             const char *s,
+             gsize       len)
+{
+  static const char hex[] = "0123456789abcdef";
+
+  g_string_append_c (json, '"');
+  for (gsize i = 0; i < len; i++)
+    {
+      guchar c = (guchar) s[i];
+
+      if (c == '"' || c == '\\')
+        {
+          g_string_append_c (json, '\\');
+          g_string_append_c (json, (char) c);
+        }
+      else if (c < 0x20)
+        {
+          g_string_append (json, "\\u00");
+          g_string_append_c (json, hex[c >> 4]);
+          g_string_append_c (json, hex[c & 15]);
+        }
+      else
+        g_string_append_c (json, (char) c);
+    }
+  g_string_append_c (json, '"');
+}
+
+/* The change-log payload of an imported person: only its id and version, which means
+ * "push the record's current row" (see PdChange in pd-store.h). The full JSON of each
+ * person (about 700 bytes) made the change log of a million-row census 1 GB, written
+ * twice through the WAL: the import's largest cost. */
+static const char *
+person_json (Import     *imp,
+             const char *id,
+             gint64      version)
+{
+  GString *json = imp->json;
+
+  g_string_truncate (json, 0);
+  g_string_append (json, "{\"id\":");
+  json_string (json, id, strlen (id));
+  g_string_append_printf (json, ",\"version\":%" G_GINT64_FORMAT "}", version);
+  return json->str;
+}
+
+static gboolean
+write_change (Import      *imp,
+              const char  *id,
+              gint64       base_version,
+              const char  *payload,
+              GError     **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  char key[37];
+
+  stmt = prepare (imp, ST_CHANGE,
+                            "INSERT INTO change_log (key, collection, record_id, base_version, "
+                            "deleted, payload, created_at) VALUES (?1, 'person', ?2, ?3, 0, ?4, ?5)",
+                            error);
+  if (stmt == NULL)
+    return FALSE;
+  uuid7 (imp, key);
+  sqlite3_bind_text (stmt, 1, key, 36, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 3, base_version);
+  sqlite3_bind_text (stmt, 4, payload, (int) imp->json->len, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, imp->now, -1, SQLITE_STATIC);
+  return step (imp, stmt, error);
+}
+
+/* Writes imp->val as a new person (no old row) or over imp->old; with its change-log entry. */
+static gboolean
+write_person (Import  *imp,
+              GError **error)
+{
+  gboolean create = imp->old_rowid == 0;
+  g_autoptr(PdStmt) stmt = NULL;
+  g_autofree char *allocated = NULL;
+  char buf[128];
+  char new_id[37];
+  const char *id = imp->old_id;
+  const char *created = create ? imp->now : imp->old_created;
+  gint64 version = create ? 1 : imp->old_version + 1;
+
+  if (create)
+    {
+      uuid7 (imp, new_id);
+      id = new_id;
+    }
+  stmt = create ? prepare (imp, ST_INSERT, person_sql ()->insert, error)
+                : prepare (imp, ST_UPDATE, person_sql ()->update, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, version);
+  sqlite3_bind_text (stmt, 3, created, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, imp->now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, pd_store_get_actor (imp->store), -1, SQLITE_STATIC);
+  for (guint i = 0; i < P_N; i++)
+    bind_cell (stmt, 6 + i, imp->val[i]);
+  sqlite3_bind_text (stmt, P_N + 6, fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated),
+                     -1, SQLITE_STATIC);
+  if (!create)
+    sqlite3_bind_int64 (stmt, P_N + 7, imp->old_rowid);
+  if (!step (imp, stmt, error))
+    return FALSE;
+  return write_change (imp, id, create ? 0 : imp->old_version,
+                       person_json (imp, id, version), error);
+}
+
+/* Reading a row */
+
+static const char *
+date_hint (PdDateOrder order)
+{
+  switch (order)
+    {
+    case PD_DATE_ORDER_MDY:
+      return "MM/DD/YYYY";
+    case PD_DATE_ORDER_DMY:
+      return "DD/MM/YYYY";
+    case PD_DATE_ORDER_YMD:
+    case PD_DATE_ORDER_AUTO:
+    default:
+      return "YYYY-MM-DD";
+    }
+}
+
+/* The date in cell TARGET as ISO text in imp->dates[SLOT]; rejects the row when it is none. */
+static Cell
+parse_date (Import *imp,
+            int     target,
+            int     slot)
+{
+  Cell c = imp->cell[target];
+  Cell none = { NULL, 0 };
+  Cell iso = { imp->dates[slot], 10 };
+  PdDateStatus status;
+  g_autofree char *text = NULL;
+
+  if (c.s == NULL)
+    return none;
+  status = _pd_date_parse (c.s, c.len, imp->order, imp->dates[slot]);
+  if (status == PD_DATE_OK)
+    return iso;
+  text = cell_dup (c);
+  if (status == PD_DATE_IMPOSSIBLE)
+    /* TRANSLATORS: %s is a date as written in the file */
+    reject (imp, target, g_strdup_printf (_("the date %s does not exist"), text));
+  else
+    /* TRANSLATORS: "“1980-13” is not a date (expected MM/DD/YYYY)" */
+    reject (imp, target, g_strdup_printf (_("“%s” is not a date (expected %s)"), text,
+                                          date_hint (imp->order)));
+  return none;
+}
+
+typedef const char *(*Normalizer) (const char *text, gsize len);
+
+static Cell
+parse_word (Import     *imp,
+            int         target,
+            Normalizer  normalize,
+            const char *message)
+{
+  Cell c = imp->cell[target];
+  Cell none = { NULL, 0 };
+  const char *nick;
+  g_autofree char *text = NULL;
+
+  if (c.s == NULL)
+    return none;
+  nick = normalize (c.s, c.len);
+  if (nick)
+    return static_cell (nick);
+  text = cell_dup (c);
+  reject (imp, target, g_strdup_printf (_(message), text));
+  return none;
+}
+
+static void
+check_required (Import *imp)
+{
+  static const int required[] = { T_MEMBER, T_FIRST, T_LAST, T_DOB, T_REL };
+
+  for (guint i = 0; i < G_N_ELEMENTS (required); i++)
+    if (imp->cell[required[i]].s == NULL)
+      reject (imp, required[i], g_strdup (_("a value is required")));
+}
+
+static void
+check_dates (Import *imp)
+{
+  Cell dob = imp->val[P_DOB];
+  Cell start = imp->val[P_CSTART];
+  Cell end = imp->val[P_CEND];
+
+  if (dob.s && strcmp (dob.s, imp->today) > 0)
+    reject (imp, T_DOB, g_strdup_printf (_("the birth date %s is in the future"), dob.s));
+  if (start.s && end.s && strcmp (end.s, start.s) < 0)
+    reject (imp, T_CEND, g_strdup_printf (_("coverage ends on %s, before it starts on %s"),
+                                          end.s, start.s));
+}
+
+static void
+check_email (Import *imp)
+{
+  Cell c = imp->cell[T_EMAIL];
+  const char *text;
+
+  if (c.s == NULL)
+    return;
+  text = arena_put (imp, c.s, c.len);
+  if (text && pd_email_is_valid (text))
+    {
+      imp->val[P_EMAIL].s = text;
+      imp->val[P_EMAIL].len = c.len;
+      return;
+    }
+  reject (imp, T_EMAIL, g_strdup_printf (_("“%s” is not an email address"), text ? text : ""));
+}
+
+static gboolean
+check_dependent (Import  *imp,
+                 GError **error)
+{
+  Cell employee = imp->cell[T_EMP];
+  g_autoptr(GError) local_error = NULL;
+  g_autofree char *text = NULL;
+
+  if (imp->val[P_REL].s == NULL || cell_is (imp->val[P_REL], "employee"))
+    return TRUE;
+  if (employee.s == NULL)
+    {
+      reject (imp, imp->col[T_EMP] >= 0 ? T_EMP : T_REL,
+              g_strdup (_("a dependent needs the member ID of their employee")));
+      return TRUE;
+    }
+  if (hash_set_contains (&imp->employees, member_key (employee)))
+    return TRUE;
+  if (employee_in_database (imp, employee, &local_error))
+    return TRUE;
+  if (local_error)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  text = cell_dup (employee);
+  reject (imp, T_EMP, g_strdup_printf (_("the employee %s is neither in this file nor among "
+                                         "this partner's people"), text));
+  return TRUE;
+}
+
+/* Fills imp->cell and imp->val (the file's values, normalised) and rejects what is wrong. */
+static gboolean
+read_row (Import      *imp,
+          const char **fields,
+          guint        present,
+          const char **maintenance,
+          GError     **error)
+{
+  gsize total = 64;
+  gpointer first;
+
+  for (int t = 0; t < N_TARGETS; t++)
+    {
+      Cell none = { NULL, 0 };
+
+      imp->cell[t] = imp->col[t] >= 0 ? trim_cell (fields[imp->col[t]]) : none;
+      total += imp->cell[t].len + 1;
+    }
+  arena_reserve (imp, total * 2);
+  memset (imp->val, 0, sizeof imp->val);
+  if (present > imp->n_columns)
+    reject (imp, -1, g_strdup_printf (_("the row has %u fields but the header has %u"),
+                                      present, imp->n_columns));
+  *maintenance = "add";
+  if (imp->cell[T_MAINT].s)
+    {
+      Cell m = parse_word (imp, T_MAINT, _pd_normalize_maintenance,
+                           N_("“%s” is not a maintenance type (add, change, terminate, "
+                             "reinstate or audit)"));
+
+      if (m.s)
+        *maintenance = m.s;
+    }
+  check_required (imp);
+  for (int t = 0; t < N_TARGETS; t++)
+    if (target_field[t] >= 0)
+      imp->val[target_field[t]] = imp->cell[t];
+  imp->val[P_DOB] = parse_date (imp, T_DOB, 0);
+  imp->val[P_CSTART] = parse_date (imp, T_CSTART, 1);
+  imp->val[P_CEND] = parse_date (imp, T_CEND, 2);
+  check_dates (imp);
+  imp->val[P_REL] = parse_word (imp, T_REL, _pd_normalize_relationship,
+                                N_("“%s” is not a relationship (employee, spouse, child or other)"));
+  imp->val[P_ELIG] = parse_word (imp, T_ELIG, _pd_normalize_eligibility,
+                                 N_("“%s” is not an eligibility status (eligible, ineligible "
+                                   "or terminated)"));
+  imp->val[P_ENROLL] = parse_word (imp, T_ENROLL, _pd_normalize_enrollment,
+                                   N_("“%s” is not an enrollment status (not enrolled, invited, "
+                                     "enrolled or declined)"));
+  imp->val[P_EMAIL].s = NULL;
+  check_email (imp);
+  imp->val[P_PARTNER] = static_cell (imp->partner_id);
+  if (!check_dependent (imp, error))
+    return FALSE;
+  first = g_hash_table_lookup (imp->duplicates, GUINT_TO_POINTER (imp->line));
+  if (first)
+    reject (imp, -1, g_strdup_printf (_("the same person (member ID, relationship, first name "
+                                        "and date of birth) as on line %u"),
+                                      GPOINTER_TO_UINT (first)));
+  return TRUE;
+}
+
+/* Applying a row */
+
+static gboolean
+field_mapped (Import *imp,
+              int     field)
+{
+  for (int t = 0; t < N_TARGETS; t++)
+    if (target_field[t] == field)
+      return imp->col[t] >= 0;
+  return FALSE;
+}
+
+/* "First Last" in the arena (read_row reserved room for it). */
+static void
+set_display_name (Import *imp)
+{
+  Cell first = imp->val[P_FIRST];
+  Cell last = imp->val[P_LAST];
+  gsize len = first.len + 1 + last.len;
+  char *p;
+
+  g_assert (imp->arena_used + len + 1 <= imp->arena_size);
+  p = imp->arena + imp->arena_used;
+  imp->arena_used += len + 1;
+  memcpy (p, first.s, first.len);
+  p[first.len] = ' ';
+  memcpy (p + first.len + 1, last.s, last.len);
+  p[len] = '\0';
+  imp->val[P_DISPLAY].s = p;
+  imp->val[P_DISPLAY].len = len;
+}
+
+static gboolean
+same_as_old (Import *imp)
+{
+  for (guint i = 0; i < P_N; i++)
+    if (i != P_DISPLAY && i != P_UPLOAD && !cell_eq (imp->val[i], imp->old[i]))
+      return FALSE;
+  return TRUE;
+}
+
+/* Writes imp->val unless it equals the old row; counts. */
+static gboolean
+commit_row (Import    *imp,
+            gboolean   names_from_file,
+            guint     *counter,
+            GError   **error)
+{
+  if (imp->old_rowid && same_as_old (imp))
+    {
+      imp->result->unchanged++;
+      return TRUE;
+    }
+  if (names_from_file)
+    set_display_name (imp);
+  imp->val[P_UPLOAD] = static_cell (imp->result->upload_id ? imp->result->upload_id
+                                                           : "dry-run");
+  (*counter)++;
+  return imp->dry_run || write_person (imp, error);
+}
+
+/* Ends the coverage of the person in imp->old on END (or keeps an earlier end). */
+static gboolean
+terminate_old (Import   *imp,
+               Cell      end,
+               GError  **error)
+{
+  memcpy (imp->val, imp->old, sizeof imp->val);
+  if (imp->val[P_CEND].s == NULL || strncmp (imp->val[P_CEND].s, end.s, 10) > 0)
+    imp->val[P_CEND] = end;
+  if (imp->val[P_CSTART].s && strncmp (imp->val[P_CEND].s, imp->val[P_CSTART].s, 10) < 0)
+    imp->val[P_CEND] = imp->val[P_CSTART];
+  imp->val[P_ELIG] = static_cell ("terminated");
+  return commit_row (imp, FALSE, &imp->result->terminated, error);
+}
+
+static gboolean
+apply_terminate (Import  *imp,
+                 GError **error)
+{
+  Cell end = imp->val[P_CEND].s ? imp->val[P_CEND] : static_cell (imp->termination_date);
+
+  if (imp->old_rowid == 0)
+    {
+      reject (imp, imp->col[T_MAINT] >= 0 ? T_MAINT : -1,
+              g_strdup (_("there is no such person to terminate")));
+      return TRUE;
+    }
+  if (cell_is (imp->old[P_ELIG], "terminated"))
+    {
+      imp->result->unchanged++;
+      return TRUE;
+    }
+  return terminate_old (imp, end, error);
+}
+
+/* Unmapped fields keep their stored values; a new person is eligible and not enrolled
+ * unless the file says otherwise; someone terminated who is listed again comes back. */
+static void
+merge_row (Import     *imp,
+           const char *maintenance)
+{
+  gboolean exists = imp->old_rowid != 0;
+  gboolean returning = exists && cell_is (imp->old[P_ELIG], "terminated");
+
+  for (int i = 0; i < P_N; i++)
+    if (i != P_PARTNER && !field_mapped (imp, i))
+      imp->val[i] = exists ? imp->old[i] : (Cell) { NULL, 0 };
+  if (!field_mapped (imp, P_ELIG) && (!exists || returning))
+    {
+      gboolean ended = imp->val[P_CEND].s && strcmp (imp->val[P_CEND].s, imp->today) < 0;
+
+      if (returning && !field_mapped (imp, P_CEND))
+        imp->val[P_CEND].s = NULL, ended = FALSE;
+      imp->val[P_ELIG] = static_cell (ended ? "terminated" : "eligible");
+    }
+  if (!exists && imp->val[P_ELIG].s == NULL)
+    imp->val[P_ELIG] = static_cell ("eligible");
+  if (!exists && imp->val[P_ENROLL].s == NULL)
+    imp->val[P_ENROLL] = static_cell ("not_enrolled");
+  if (strcmp (maintenance, "reinstate") == 0)
+    {
+      imp->val[P_ELIG] = static_cell ("eligible");
+      imp->val[P_CEND].s = NULL;
+      imp->val[P_CEND].len = 0;
+    }
+}
+
+static gboolean
+apply_row (Import      *imp,
+           const char  *maintenance,
+           GError     **error)
+{
+  Cell start, end;
+
+  if (imp->old_rowid)
+    mark_seen (imp, imp->old_rowid);
+  if (strcmp (maintenance, "terminate") == 0)
+    return apply_terminate (imp, error);
+  merge_row (imp, maintenance);
+  start = imp->val[P_CSTART];
+  end = imp->val[P_CEND];
+  if (start.s && end.s && memcmp (end.s, start.s, MIN (end.len, start.len)) < 0)
+    {
+      g_autofree char *s = cell_dup (start);
+      g_autofree char *e = cell_dup (end);
+
+      reject (imp, imp->col[T_CEND] >= 0 ? T_CEND : T_CSTART,
+              g_strdup_printf (_("coverage ends on %s, before it starts on %s"), e, s));
+      return TRUE;
+    }
+  return commit_row (imp, TRUE, imp->old_rowid ? &imp->result->updated : &imp->result->created,
+                     error);
+}
+
+static gboolean
+process_row (Import      *imp,
+             const char **fields,
+             guint        present,
+             GError     **error)
+{
+  const char *maintenance = "add";
+
+  imp->row_rejected = FALSE;
+  if (!read_row (imp, fields, present, &maintenance, error))
+    return FALSE;
+  if (imp->row_rejected)
+    {
+      /* A rejected row still names its person: a full file must not end their coverage. */
+      if (imp->val[P_MEMBER].s && imp->val[P_REL].s && imp->val[P_FIRST].s && imp->val[P_DOB].s)
+        {
+          if (!lookup_person (imp, error))
+            return FALSE;
+          if (imp->old_rowid)
+            mark_seen (imp, imp->old_rowid);
+        }
+      imp->result->rejected++;
+      return TRUE;
+    }
+  if (!lookup_person (imp, error) || !apply_row (imp, maintenance, error))
+    return FALSE;
+  if (imp->row_rejected)
+    imp->result->rejected++;
+  return TRUE;
+}
+
+/* Pass 1: dates, keys, employees; nothing is written. */
+
+typedef struct {
+  guint and_mask;  /* orders that fit every day/month date so far */
+  guint n_dm;      /* dates written with the day and month first */
+  guint n_mdy;
+  guint n_dmy;
+} DateScan;
+
+static void
+scan_date (Import   *imp,
+           DateScan *scan,
+           Cell      c)
+{
+  const guint dm = (1u << PD_DATE_ORDER_MDY) | (1u << PD_DATE_ORDER_DMY);
+  gboolean shaped;
+  guint fits;
+
+  if (c.s == NULL)
+    return;
+  fits = _pd_date_fitting_orders (c.s, c.len, &shaped) & dm;
+  if (fits == 0)
+    return;
+  scan->and_mask &= fits;
+  scan->n_dm++;
+  scan->n_mdy += (fits >> PD_DATE_ORDER_MDY) & 1;
+  scan->n_dmy += (fits >> PD_DATE_ORDER_DMY) & 1;
+  if (fits == dm && imp->ambiguous_example == NULL)
+    imp->ambiguous_example = cell_dup (c);
+}
+
+static gboolean
+decide_date_order (Import    *imp,
+                   DateScan  *scan,
+                   GError   **error)
+{
+  const guint both = (1u << PD_DATE_ORDER_MDY) | (1u << PD_DATE_ORDER_DMY);
+
+  if (imp->options->date_order != PD_DATE_ORDER_AUTO)
+    imp->order = imp->options->date_order;
+  else if (scan->n_dm == 0)
+    imp->order = PD_DATE_ORDER_YMD;
+  else if ((scan->and_mask & both) == both)
+    {
+      if (imp->saved_order == PD_DATE_ORDER_MDY || imp->saved_order == PD_DATE_ORDER_DMY)
+        {
+          imp->order = imp->saved_order;
+          return TRUE;
+        }
+      g_set_error (error, PD_ERROR, PD_ERROR_AMBIGUOUS_DATES,
+                   _("The dates in this file fit both month/day/year and day/month/year "
+                     "(for example “%s”). Choose the order of the dates; nothing was changed."),
+                   imp->ambiguous_example ? imp->ambiguous_example : "");
+      return FALSE;
+    }
+  else if (scan->and_mask & (1u << PD_DATE_ORDER_MDY))
+    imp->order = PD_DATE_ORDER_MDY;
+  else if (scan->and_mask & (1u << PD_DATE_ORDER_DMY))
+    imp->order = PD_DATE_ORDER_DMY;
+  else
+    imp->order = scan->n_mdy >= scan->n_dmy ? PD_DATE_ORDER_MDY : PD_DATE_ORDER_DMY;
+  return TRUE;
+}
+
+static void
+scan_row (Import      *imp,
+          DateScan    *scan,
+          const char **fields)
+{
+  Cell c[N_TARGETS];
+  guint first = 0;
+
+  for (int t = T_MEMBER; t <= T_CEND; t++)
+    {
+      Cell none = { NULL, 0 };
+
+      c[t] = imp->col[t] >= 0 ? trim_cell (fields[imp->col[t]]) : none;
+    }
+  scan_date (imp, scan, c[T_DOB]);
+  scan_date (imp, scan, c[T_CSTART]);
+  scan_date (imp, scan, c[T_CEND]);
+  if (c[T_MEMBER].s && c[T_FIRST].s && c[T_DOB].s)
+    {
+      hash_set_add (&imp->keys, row_key (c[T_MEMBER], c[T_REL], c[T_FIRST], c[T_DOB]),
+                    imp->line, &first);
+      if (first)
+        g_hash_table_insert (imp->duplicates, GUINT_TO_POINTER (imp->line),
+                             GUINT_TO_POINTER (first));
+    }
+  if (c[T_MEMBER].s && c[T_REL].s
+      && g_strcmp0 (_pd_normalize_relationship (c[T_REL].s, c[T_REL].len), "employee") == 0)
+    hash_set_add (&imp->employees, member_key (c[T_MEMBER]), imp->line, NULL);
+}
+
+static gboolean
+pass_one (Import         *imp,
+          PdTableReader  *reader,
+          GError        **error)
+{
+  DateScan scan = { ~0u, 0, 0, 0 };
+  g_autoptr(GError) local_error = NULL;
+  const char **fields;
+  guint present;
+
+  set_phase (imp, _("Checking the file"), 0.0, 0.35);
+  while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
+    {
+      if ((++imp->result->rows & 255) == 0)
+        {
+          if (!check_cancelled (imp, error))
+            return FALSE;
+          report (imp, reader_fraction (reader), FALSE);
+        }
+      scan_row (imp, &scan, fields);
+    }
+  if (local_error)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return check_cancelled (imp, error) && decide_date_order (imp, &scan, error);
+}
+
+static gboolean
+pass_two (Import  *imp,
+          GError **error)
+{
+  g_autoptr(PdTableReader) reader = open_reader (imp, error);
+  g_autoptr(GError) local_error = NULL;
+  const char **fields;
+  guint present;
+  guint n = 0;
+
+  if (reader == NULL)
+    return FALSE;
+  set_phase (imp, imp->dry_run ? _("Comparing with the stored people") : _("Importing people"),
+             0.35, imp->indexes_dropped ? 0.85 : 0.9);
+  while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
+    {
+      if ((++n & 255) == 0)
+        {
+          if (!check_cancelled (imp, error))
+            return FALSE;
+          report (imp, reader_fraction (reader), FALSE);
+        }
+      if (!process_row (imp, fields, present, error))
+        return FALSE;
+    }
+  if (local_error)
+    {
+      g_propagate_error (error, g_steal_pointer (&local_error));
+      return FALSE;
+    }
+  return check_cancelled (imp, error);
+}
+
+/* Full mode: everyone of the partner the file did not list, not yet terminated. */
+
+static gboolean
+collect_missing (Import   *imp,
+                 GArray   *rowids,
+                 guint    *eligible_missing,
+                 GError  **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  int rc;
+
+  *eligible_missing = 0;
+  if (!imp->partner_has_people)
+    return TRUE;
+  stmt = _pd_store_prepare (imp->store, "SELECT rowid, eligibility_status = 'eligible' "
+                            "FROM persons WHERE partner_id = ?1 AND deleted = 0 "
+                            "AND eligibility_status IS NOT 'terminated'", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      gint64 rowid = sqlite3_column_int64 (stmt, 0);
+
+      if (was_seen (imp, rowid))
+        continue;
+      g_array_append_val (rowids, rowid);
+      *eligible_missing += sqlite3_column_int (stmt, 1);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _pd_store_set_error (imp->store, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static guint
+guard_percent (Import *imp)
+{
+  g_autofree char *text = pd_store_get_setting (imp->store, "import_guard_percent");
+  guint64 value = 20;
+
+  if (text && !g_ascii_string_to_unsigned (text, 10, 0, 100, &value, NULL))
+    value = 20;
+  return (guint) value;
+}
+
+static gboolean
+check_guard (Import   *imp,
+             guint     eligible_missing,
+             GError  **error)
+{
+  guint limit = guard_percent (imp);
+  double share;
+
+  if (imp->options->flags & PD_IMPORT_FLAG_CONFIRM_GUARD || eligible_missing == 0
+      || imp->eligible_before == 0)
+    return TRUE;
+  share = 100.0 * eligible_missing / (double) imp->eligible_before;
+  if ((guint64) eligible_missing * 100 <= (guint64) limit * (guint64) imp->eligible_before)
+    return TRUE;
+  g_set_error (error, PD_ERROR, PD_ERROR_GUARD,
+               _("This file would terminate %'u of %'" G_GINT64_FORMAT " eligible people "
+                 "(%.1f %%), more than the %u %% limit. Nothing was changed; confirm to "
+                 "import it anyway."),
+               eligible_missing, imp->eligible_before, share, limit);
+  return FALSE;
+}
+
+static gboolean
+terminate_missing (Import  *imp,
+                   GError **error)
+{
+  g_autoptr(GArray) rowids = g_array_new (FALSE, FALSE, sizeof (gint64));
+  Cell end = static_cell (imp->termination_date);
+  guint eligible_missing = 0;
+
+  set_phase (imp, _("Ending coverage"), 0.9, 0.95);
+  if (!collect_missing (imp, rowids, &eligible_missing, error)
+      || !check_guard (imp, eligible_missing, error))
+    return FALSE;
+  for (guint i = 0; i < rowids->len; i++)
+    {
+      g_autoptr(PdStmt) stmt = prepare (imp, ST_BY_ROWID, person_sql ()->by_rowid, error);
+
+      if (stmt == NULL)
+        return FALSE;
+      if ((i & 255) == 0)
+        {
+          if (!check_cancelled (imp, error))
+            return FALSE;
+          report (imp, (double) i / rowids->len, FALSE);
+        }
+      sqlite3_bind_int64 (stmt, 1, g_array_index (rowids, gint64, i));
+      if (sqlite3_step (stmt) != SQLITE_ROW)
+        continue;
+      load_old (imp, stmt);
+      _pd_stmt_release (stmt);
+      arena_reserve (imp, 64);
+      if (!terminate_old (imp, end, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* The upload: its record (one audit entry with the counts), its bytes and its rejections. */
+
+static gboolean
+write_blob_from (Import        *imp,
+                 sqlite3_blob  *blob,
+                 guint64        size,
+                 GError       **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  g_autofree guint8 *buffer = NULL;
+  guint64 done = 0;
+
+  if (imp->path == NULL)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (imp->bytes, &len);
+      int rc = len ? sqlite3_blob_write (blob, data, (int) len, 0) : SQLITE_OK;
+
+      if (rc != SQLITE_OK)
+        _pd_store_set_error (imp->store, rc, error);
+      return rc == SQLITE_OK;
+    }
+  file = g_file_new_for_path (imp->path);
+  in = g_file_read (file, imp->cancellable, error);
+  if (in == NULL)
+    return FALSE;
+  buffer = g_malloc (1 << 20);
+  while (done < size)
+    {
+      gsize got = 0;
+      int rc;
+
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), buffer, MIN (size - done, 1 << 20),
+                                    &got, imp->cancellable, error))
+        return FALSE;
+      if (got == 0)
+        break;
+      rc = sqlite3_blob_write (blob, buffer, (int) got, (int) done);
+      if (rc != SQLITE_OK)
+        {
+          _pd_store_set_error (imp->store, rc, error);
+          return FALSE;
+        }
+      done += got;
+    }
+  if (done != size)
+    {
+      g_set_error (error, PD_ERROR, PD_ERROR_INVALID,
+                   _("The file changed while it was imported; nothing was changed."));
+      return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_upload_file (Import   *imp,
+                   guint64   size,
+                   GError  **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  sqlite3 *db = imp->store->db;
+  sqlite3_blob *blob = NULL;
+  gboolean ok;
+  int rc;
+
+  if (size > G_MAXINT)
+    {
+      g_set_error (error, PD_ERROR, PD_ERROR_INVALID,
+                   _("The file is larger than 2 GB; Partner Desk cannot keep a copy of it."));
+      return FALSE;
+    }
+  stmt = _pd_store_prepare (imp->store, "INSERT INTO upload_files (upload_id, content) "
+                            "VALUES (?1, zeroblob (?2))", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, imp->result->upload_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) size);
+  if (!step (imp, stmt, error))
+    return FALSE;
+  rc = sqlite3_blob_open (db, "main", "upload_files", "content", sqlite3_last_insert_rowid (db),
+                          1, &blob);
+  if (rc != SQLITE_OK)
+    {
+      _pd_store_set_error (imp->store, rc, error);
+      return FALSE;
+    }
+  ok = write_blob_from (imp, blob, size, error);
+  sqlite3_blob_close (blob);
+  return ok;
+}
+
+static gboolean
+write_rejections (Import  *imp,
+                  GError **error)
+{
+  GPtrArray *rejections = imp->result->rejections;
+
+  for (guint i = 0; i < rejections->len; i++)
+    {
+      PdImportRejection *r = g_ptr_array_index (rejections, i);
+      g_autoptr(PdStmt) stmt = _pd_store_prepare (imp->store,
+                                                  "INSERT INTO upload_errors (upload_id, line, "
+                                                  "column_name, reason) VALUES (?1, ?2, ?3, ?4)",
+                                                  error);
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, imp->result->upload_id, -1, SQLITE_STATIC);
+      sqlite3_bind_int64 (stmt, 2, r->line);
+      sqlite3_bind_text (stmt, 3, r->column, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 4, r->reason, -1, SQLITE_STATIC);
+      if (!step (imp, stmt, error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+static gboolean
+write_upload (Import         *imp,
+              PdRecord       *upload,
+              PdTableReader  *reader,
+              GError        **error)
+{
+  PdImportResult *r = imp->result;
+  g_autofree char *summary = pd_import_result_summary_line (r);
+  const char *actor = _pd_store_get_actor_name (imp->store);
+
+  set_phase (imp, _("Saving the upload"), 0.95, 1.0);
+  pd_record_set_string (upload, "partner_id", imp->partner_id);
+  pd_record_set_string (upload, "file_name", r->file_name);
+  pd_record_set_string (upload, "sha256", r->sha256);
+  pd_record_set_string (upload, "mode", imp->options->mode == PD_IMPORT_MODE_FULL
+                                          ? "full" : "incremental");
+  pd_record_set_string (upload, "format", r->format == PD_FILE_FORMAT_X12_834 ? "x12_834" : "csv");
+  pd_record_set_string (upload, "encoding", pd_table_reader_get_encoding (reader));
+  pd_record_set_int (upload, "size", (gint64) pd_table_reader_get_size (reader));
+  if (imp->options->mode == PD_IMPORT_MODE_FULL)
+    pd_record_set_string (upload, "termination_date", imp->termination_date);
+  pd_record_set_int (upload, "rows", r->rows);
+  pd_record_set_int (upload, "created", r->created);
+  pd_record_set_int (upload, "updated", r->updated);
+  pd_record_set_int (upload, "unchanged", r->unchanged);
+  pd_record_set_int (upload, "terminated", r->terminated);
+  pd_record_set_int (upload, "rejected", r->rejected);
+  pd_record_set_string (upload, "who", actor ? actor : "");
+  return _pd_store_insert_record (imp->store, upload, summary, error)
+         && write_upload_file (imp, pd_table_reader_get_size (reader), error)
+         && write_rejections (imp, error);
+}
+
+/* Mapping */
+
+static char *
+join_quoted (char **items)
+{
+  g_autoptr(GString) text = g_string_new (NULL);
+
+  for (guint i = 0; items && items[i]; i++)
+    /* TRANSLATORS: a column name in a list: “Date of Birth” */
+    g_string_append_printf (text, "%s%s", i ? ", " : "", items[i]);
+  return g_string_free (g_steal_pointer (&text), FALSE);
+}
+
+static gboolean
+needs_mapping_error (PdImportMapping  *mapping,
+                     GError          **error)
+{
+  g_auto(GStrv) missing = pd_import_mapping_dup_missing (mapping);
+  g_autoptr(GPtrArray) labels = g_ptr_array_new ();
+  g_autofree char *wanted = NULL;
+  g_autofree char *columns = NULL;
+
+  if (missing[0] == NULL)
+    return TRUE;
+  for (guint i = 0; missing[i]; i++)
+    g_ptr_array_add (labels, (gpointer) pd_import_target_label (missing[i]));
+  g_ptr_array_add (labels, NULL);
+  wanted = join_quoted ((char **) labels->pdata);
+  columns = join_quoted (mapping->header);
+  g_set_error (error, PD_ERROR, PD_ERROR_NEEDS_MAPPING,
+               _("No column of the file was matched to: %s. Choose the columns for them "
+                 "(the file has: %s); nothing was changed."),
+               wanted, columns);
+  return FALSE;
+}
+
+static gboolean
+mapping_changed_error (const PdImportMapping  *saved,
+                       const char * const     *header,
+                       GError                **error)
+{
+  g_auto(GStrv) added = NULL;
+  g_auto(GStrv) removed = NULL;
+  g_autofree char *added_text = NULL;
+  g_autofree char *removed_text = NULL;
+
+  _pd_import_header_diff ((const char * const *) saved->header, header, &added, &removed);
+  added_text = join_quoted (added);
+  removed_text = join_quoted (removed);
+  if (added[0] == NULL && removed[0] == NULL)
+    g_set_error (error, PD_ERROR, PD_ERROR_MAPPING_CHANGED,
+                 _("The columns of this file are in a different order than in the mapping "
+                   "saved for this partner. Check the mapping; nothing was changed."));
+  else
+    g_set_error (error, PD_ERROR, PD_ERROR_MAPPING_CHANGED,
+                 _("The columns of this file differ from the mapping saved for this partner "
+                   "(new: %s; missing: %s). Check the mapping; nothing was changed."),
+                 added[0] ? added_text : _("none"), removed[0] ? removed_text : _("none"));
+  return FALSE;
+}
+
+static gboolean
+resolve_mapping (Import             *imp,
+                 const char * const *header,
+                 GError            **error)
+{
+  g_autoptr(PdImportMapping) saved = pd_import_load_mapping (imp->store, imp->partner_id,
+                                                             &imp->saved_order);
+
+  if (imp->options->mapping)
+    {
+      if (!_pd_import_mapping_same_header (imp->options->mapping, header))
+        return mapping_changed_error (imp->options->mapping, header, error);
+      imp->mapping = pd_import_mapping_copy (imp->options->mapping);
+      imp->mapping_given = TRUE;
+    }
+  else if (saved && !_pd_import_mapping_same_header (saved, header))
+    return mapping_changed_error (saved, header, error);
+  else if (saved)
+    imp->mapping = g_steal_pointer (&saved);
+  else
+    imp->mapping = pd_import_mapping_new_auto (header);
+  if (!needs_mapping_error (imp->mapping, error))
+    return FALSE;
+  imp->n_columns = imp->mapping->n_columns;
+  for (int t = 0; t < N_TARGETS; t++)
+    imp->col[t] = -1;
+  for (guint i = 0; i < imp->n_columns; i++)
+    if (imp->mapping->target[i] >= 0)
+      imp->col[imp->mapping->target[i]] = (int) i;
+  return TRUE;
+}
+
+/* Setup and teardown */
+
+static void
+import_clear (Import *imp)
+{
+  hash_set_clear (&imp->keys);
+  hash_set_clear (&imp->employees);
+  g_clear_pointer (&imp->duplicates, g_hash_table_unref);
+  g_clear_pointer (&imp->mapping, pd_import_mapping_free);
+  g_clear_pointer (&imp->seen, g_free);
+  if (imp->json)
+    g_string_free (imp->json, TRUE);
+  g_free (imp->arena);
+  g_free (imp->old_buf);
+  g_free (imp->ambiguous_example);
+  g_free (imp->date_example);
+}
+
+static gboolean
+check_partner (Import  *imp,
+               GError **error)
+{
+  g_autoptr(PdRecord) partner = pd_store_get (imp->store, &pd_partner_type, imp->partner_id,
+                                              NULL);
+
+  if (partner && !pd_record_get_deleted (partner))
+    return TRUE;
+  g_set_error (error, PD_ERROR, PD_ERROR_NOT_FOUND, _("The partner does not exist."));
+  return FALSE;
+}
+
+static gboolean
+check_duplicate (Import  *imp,
+                 GError **error)
+{
+  g_autofree char *message = NULL;
+  g_autofree char *id = NULL;
+
+  if (imp->options->flags & PD_IMPORT_FLAG_CONFIRM_DUPLICATE)
+    return TRUE;
+  id = _pd_import_find_duplicate (imp->store, imp->partner_id, imp->result->sha256, &message);
+  if (id == NULL)
+    return TRUE;
+  g_set_error (error, PD_ERROR, PD_ERROR_DUPLICATE_FILE,
+               _("%s Nothing was changed; confirm to import it again."), message);
+  return FALSE;
+}
+
+static gint64
+query_count (Import      *imp,
+             const char  *sql)
+{
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (imp->store, sql, NULL);
+
+  if (stmt == NULL)
+    return 0;
+  sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
+  return sqlite3_step (stmt) == SQLITE_ROW ? sqlite3_column_int64 (stmt, 0) : 0;
+}
+
+static void
+init_import (Import                *imp,
+             PdStore               *store,
+             const char            *partner_id,
+             const PdImportOptions *options)
+{
+  g_autofree char *now = pd_timestamp_now ();
+
+  imp->store = store;
+  imp->partner_id = partner_id;
+  imp->options = options;
+  imp->dry_run = (options->flags & PD_IMPORT_FLAG_DRY_RUN) != 0;
+  imp->duplicates = g_hash_table_new (NULL, NULL);
+  imp->json = g_string_sized_new (1024);
+  hash_set_init (&imp->keys, 1024);
+  hash_set_init (&imp->employees, 1024);
+  imp->uuid_ms = (guint64) (g_get_real_time () / 1000);
+  imp->uuid_counter = ((guint64) g_random_int () << 8);
+  g_strlcpy (imp->now, now, sizeof imp->now);
+  _pd_date_today (imp->today);
+  if (options->termination_date && _pd_date_is_iso (options->termination_date))
+    g_strlcpy (imp->termination_date, options->termination_date, sizeof imp->termination_date);
+  else
+    memcpy (imp->termination_date, imp->today, sizeof imp->today);
+  imp->result = g_new0 (PdImportResult, 1);
+  imp->result->rejections = g_ptr_array_new_with_free_func (g_free);
+  imp->result->dry_run = imp->dry_run;
+  imp->result->mode = options->mode;
+}
+
+static void
+rejection_free (gpointer data)
+{
+  PdImportRejection *r = data;
+
+  g_free (r->column);
+  g_free (r->reason);
+  g_free (r);
+}
+
+/* A big file into a partner without people: drop the persons indexes now and build them
+ * once at the end, all inside the transaction (a rollback restores them). Only when the
+ * file is at least as big as the table, as rebuilding reads the whole table. */
+static gboolean
+drop_indexes (Import  *imp,
+              GError **error)
+{
+  gint64 total;
+
+  if (imp->dry_run || imp->partner_has_people || imp->result->rows < 10000)
+    return TRUE;
+  total = query_count (imp, "SELECT count(*) FROM persons WHERE ?1 IS NOT NULL");
+  if (total > (gint64) imp->result->rows)
+    return TRUE;
+  for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
+    {
+      g_autofree char *sql = g_strdup_printf ("DROP INDEX IF EXISTS %s",
+                                              _pd_store_person_indexes[i][0]);
+
+      if (!_pd_store_exec (imp->store, sql, error))
+        return FALSE;
+    }
+  imp->indexes_dropped = TRUE;
+  return TRUE;
+}
+
+static gboolean
+rebuild_indexes (Import  *imp,
+                 GError **error)
+{
+  if (!imp->indexes_dropped)
+    return TRUE;
+  set_phase (imp, _("Indexing people"), 0.85, 0.9);
+  for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
+    {
+      if (!check_cancelled (imp, error) || !_pd_store_exec (imp->store, _pd_store_person_indexes[i][1], error))
+        return FALSE;
+      report (imp, (i + 1) / 3.0, FALSE);
+    }
+  imp->indexes_dropped = FALSE;
+  return TRUE;
+}
+
+/* Everything after the file checks, inside the transaction. */
+static gboolean
+import_locked (Import         *imp,
+               PdRecord       *upload,
+               PdTableReader  *reader,
+               GError        **error)
+{
+  PdDateOrder order_to_save;
+
+  imp->partner_has_people = query_count (imp, "SELECT count(*) FROM (SELECT 1 FROM persons "
+                                              "WHERE partner_id = ?1 LIMIT 1)") > 0;
+  imp->eligible_before = query_count (imp, "SELECT count(*) FROM persons WHERE partner_id = ?1 "
+                                           "AND deleted = 0 AND eligibility_status = 'eligible'");
+  if (!drop_indexes (imp, error) || !pass_two (imp, error) || !rebuild_indexes (imp, error))
+    return FALSE;
+  if (imp->options->mode == PD_IMPORT_MODE_FULL && !terminate_missing (imp, error))
+    return FALSE;
+  if (imp->dry_run)
+    return TRUE;
+  if (imp->options->flags & PD_IMPORT_FLAG_ALL_OR_NOTHING && imp->result->rejected > 0)
+    {
+      g_autoptr(GString) text = g_string_new (NULL);
+
+      for (guint i = 0; i < MIN (imp->result->rejections->len, 5); i++)
+        {
+          g_autofree char *line = pd_import_rejection_describe (g_ptr_array_index (imp->result->rejections, i));
+
+          g_string_append_printf (text, "\n%s", line);
+        }
+      g_set_error (error, PD_ERROR, PD_ERROR_REJECTED,
+                   g_dngettext (GETTEXT_PACKAGE,
+                                "%u row was rejected, so nothing was imported (all or nothing):%s",
+                                "%u rows were rejected, so nothing was imported (all or nothing):%s",
+                                imp->result->rejected),
+                   imp->result->rejected, text->str);
+      return FALSE;
+    }
+  order_to_save = imp->options->date_order != PD_DATE_ORDER_AUTO ? imp->options->date_order
+                  : imp->order == PD_DATE_ORDER_YMD ? imp->saved_order : imp->order;
+  return write_upload (imp, upload, reader, error)
+         && pd_import_save_mapping (imp->store, imp->partner_id, imp->mapping, order_to_save,
+                                    error);
+}
+
+static gboolean
+import_checked (Import         *imp,
+                PdTableReader  *reader,
+                GError        **error)
+{
+  g_autoptr(PdRecord) upload = pd_record_new (&pd_upload_type);
+  gboolean outer = imp->store->depth == 0;
+
+  if (!imp->dry_run)
+    imp->result->upload_id = g_strdup (pd_record_get_id (upload));
+  if (imp->dry_run)
+    {
+      /* One read transaction: a consistent picture, and no write lock. */
+      if (outer && !_pd_store_exec (imp->store, "BEGIN DEFERRED", error))
+        return FALSE;
+      if (!import_locked (imp, upload, reader, error))
+        {
+          if (outer)
+            sqlite3_exec (imp->store->db, "ROLLBACK", NULL, NULL, NULL);
+          return FALSE;
+        }
+      if (outer)
+        sqlite3_exec (imp->store->db, "ROLLBACK", NULL, NULL, NULL);
+      return TRUE;
+    }
+  if (!_pd_store_begin (imp->store, error))
+    return FALSE;
+  if (!import_locked (imp, upload, reader, error))
+    {
+      _pd_store_rollback (imp->store);
+      return FALSE;
+    }
+  set_phase (imp, _("Saving the upload"), 0.98, 1.0);
+  return _pd_store_commit (imp->store, error);
+}
+
+PdImportResult *
+_pd_import_run_on_store (PdStore                *store,
+                         const char             *partner_id,
+                         const char             *path,
+                         GBytes                 *bytes,
+                         const PdImportOptions  *options,
+                         GCancellable           *cancellable,
+                         PdImportProgressFunc    progress,
+                         gpointer                progress_data,
+                         GError                **error)
+{
+  Import imp = { 0 };
+  PdImportOptions defaults;
+  g_autoptr(PdTableReader) reader = NULL;
+  g_autoptr(PdImportResult) result = NULL;
+  gboolean ok;
+
+  if (options == NULL)
+    {
+      pd_import_options_init (&defaults);
+      options = &defaults;
+    }
+  init_import (&imp, store, partner_id, options);
+  result = imp.result;
+  g_ptr_array_set_free_func (result->rejections, rejection_free);
+  imp.path = path;
+  imp.bytes = bytes;
+  imp.cancellable = cancellable;
+  imp.progress = progress;
+  imp.progress_data = progress_data;
+  set_phase (&imp, _("Opening the file"), 0.0, 0.0);
+  ok = check_partner (&imp, error) && (reader = open_reader (&imp, error)) != NULL;
+  if (ok)
+    {
+      result->format = pd_table_reader_get_format (reader);
+      result->sha256 = g_strdup (pd_table_reader_get_sha256 (reader));
+      result->file_name = options->file_name ? g_strdup (options->file_name)
+                          : path ? g_path_get_basename (path) : g_strdup ("upload.csv");
+      ok = check_duplicate (&imp, error)
+           && resolve_mapping (&imp, pd_table_reader_get_header (reader), error)
+           && pass_one (&imp, reader, error)
+           && import_checked (&imp, reader, error);
+    }
+  result->date_order = imp.order;
+  imp.result = NULL;
+  import_clear (&imp);
+  if (!ok)
+    return NULL;
+  report (&(Import) { .progress = progress, .progress_data = progress_data, .phase = _("Done"),
+                      .progress_from = 1.0, .progress_to = 1.0 }, 1.0, TRUE);
+  return g_steal_pointer (&result);
+}
+
+/* Public API */
+
+void
+pd_import_options_init (PdImportOptions *options)
+{
+  g_return_if_fail (options != NULL);
+
+  memset (options, 0, sizeof *options);
+  options->mode = PD_IMPORT_MODE_INCREMENTAL;
+  options->date_order = PD_DATE_ORDER_AUTO;
+}
+
+void
+pd_import_result_free (PdImportResult *result)
+{
+  if (result == NULL)
+    return;
+  g_free (result->upload_id);
+  g_free (result->sha256);
+  g_free (result->file_name);
+  g_clear_pointer (&result->rejections, g_ptr_array_unref);
+  g_free (result);
+}
+
+char *
+pd_import_result_summary_line (const PdImportResult *result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  return g_strdup_printf ("created %u, updated %u, unchanged %u, terminated %u, rejected %u",
+                          result->created, result->updated, result->unchanged,
+                          result->terminated, result->rejected);
+}
+
+char *
+pd_import_result_describe (const PdImportResult *result)
+{
+  g_return_val_if_fail (result != NULL, NULL);
+
+  /* TRANSLATORS: the counts of an import: "3 new, 1 updated, 10 unchanged, 0 terminated, 2 rejected" */
+  return g_strdup_printf (_("%'u new, %'u updated, %'u unchanged, %'u terminated, %'u rejected"),
+                          result->created, result->updated, result->unchanged,
+                          result->terminated, result->rejected);
+}
+
+char *
+pd_import_rejection_describe (const PdImportRejection *rejection)
+{
+  g_return_val_if_fail (rejection != NULL, NULL);
+
+  if (rejection->column == NULL || *rejection->column == '\0')
+    /* TRANSLATORS: "line 12: the row has 9 fields but the header has 8" */
+    return g_strdup_printf (_("line %u: %s"), rejection->line, rejection->reason);
+  /* TRANSLATORS: "line 12, column DOB: the date 2023-02-30 does not exist" */
+  return g_strdup_printf (_("line %u, column %s: %s"), rejection->line, rejection->column,
+                          rejection->reason);
+}
+
+/* The worker's own connection: bigger cache, no memory map (RSS stays small). Durability
+ * is the store's: WAL, synchronous NORMAL. */
+static void
+tune_connection (PdStore *store)
+{
+  sqlite3_exec (store->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 0; "
+                "PRAGMA temp_store = FILE; PRAGMA journal_size_limit = 67108864",
+                NULL, NULL, NULL);
+}
+
+static char *
+journal_mode (PdStore    *store,
+              const char *pragma)
+{
+  sqlite3_stmt *stmt = NULL;
+  char *mode = NULL;
+
+  if (sqlite3_prepare_v2 (store->db, pragma, -1, &stmt, NULL) == SQLITE_OK
+      && sqlite3_step (stmt) == SQLITE_ROW)
+    mode = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  sqlite3_finalize (stmt);
+  return mode;
+}
+
+/* When no other connection has the database open (a scheduled headless import), the one
+ * big transaction uses a rollback journal with full sync: new pages go straight into the
+ * database file instead of through the WAL and a checkpoint that copies them again.
+ * SQLite refuses the switch while another connection is open (the app is running):
+ * then the import stays in WAL mode. Either way a crash rolls back. */
+static gboolean
+use_rollback_journal (PdStore *store)
+{
+  g_autofree char *mode = journal_mode (store, "PRAGMA journal_mode = DELETE");
+
+  if (g_strcmp0 (mode, "delete") != 0)
+    return FALSE;
+  sqlite3_exec (store->db, "PRAGMA synchronous = FULL", NULL, NULL, NULL);
+  return TRUE;
+}
+
+static void
+restore_wal (PdStore *store)
+{
+  g_autofree char *mode = journal_mode (store, "PRAGMA journal_mode = WAL");
+
+  sqlite3_exec (store->db, "PRAGMA synchronous = NORMAL", NULL, NULL, NULL);
+  if (g_strcmp0 (mode, "wal") != 0)
+    g_warning ("Could not switch the database back to WAL mode");
+}
+
+PdImportResult *
+pd_import_run (const char             *db_path,
+               const char             *partner_id,
+               const char             *file_path,
+               const PdImportOptions  *options,
+               GCancellable           *cancellable,
+               PdImportProgressFunc    progress,
+               gpointer                progress_data,
+               GError                **error)
+{
+  g_autoptr(PdStore) store = NULL;
+  PdImportResult *result;
+  gboolean rollback_journal;
+
+  g_return_val_if_fail (db_path != NULL, NULL);
+  g_return_val_if_fail (partner_id != NULL, NULL);
+  g_return_val_if_fail (file_path != NULL, NULL);
+
+  store = pd_store_open (db_path, error);
+  if (store == NULL)
+    return NULL;
+  if (options && options->actor_id)
+    pd_store_set_actor (store, options->actor_id);
+  tune_connection (store);
+  rollback_journal = use_rollback_journal (store);
+  result = _pd_import_run_on_store (store, partner_id, file_path, NULL, options, cancellable,
+                                    progress, progress_data, error);
+  if (rollback_journal)
+    restore_wal (store);
+  return result;
+}
+
+/* Async */
+
+typedef struct {
+  char                 *db_path;
+  char                 *partner_id;
+  char                 *file_path;
+  PdImportOptions       options;
+  char                 *termination_date;
+  char                 *file_name;
+  char                 *actor_id;
+  PdImportMapping      *mapping;
+  PdImportProgressFunc  progress;
+  gpointer              progress_data;
+  GDestroyNotify        progress_data_destroy;
+  GMainContext         *context;
+} AsyncData;
+
+static void
+async_data_clear (gpointer data)
+{
+  AsyncData *d = data;
+
+  g_free (d->db_path);
+  g_free (d->partner_id);
+  g_free (d->file_path);
+  g_free (d->termination_date);
+  g_free (d->file_name);
+  g_free (d->actor_id);
+  pd_import_mapping_free (d->mapping);
+  if (d->progress_data_destroy)
+    d->progress_data_destroy (d->progress_data);
+  g_main_context_unref (d->context);
+}
+
+typedef struct {
+  AsyncData *data;  /* a reference */
+  double     fraction;
+  char      *phase;
+} ProgressPost;
+
+static gboolean
+progress_idle (gpointer user_data)
+{
+  ProgressPost *post = user_data;
+
+  post->data->progress (post->fraction, post->phase, post->data->progress_data);
+  return G_SOURCE_REMOVE;
+}
+
+static void
+progress_post_free (gpointer user_data)
+{
+  ProgressPost *post = user_data;
+
+  g_atomic_rc_box_release_full (post->data, async_data_clear);
+  g_free (post->phase);
+  g_free (post);
+}
+
+static void
+progress_in_thread (double      fraction,
+                    const char *phase,
+                    gpointer    user_data)
+{
+  AsyncData *data = user_data;
+  ProgressPost *post = g_new0 (ProgressPost, 1);
+
+  post->data = g_atomic_rc_box_acquire (data);
+  post->fraction = fraction;
+  post->phase = g_strdup (phase);
+  g_main_context_invoke_full (data->context, G_PRIORITY_DEFAULT, progress_idle, post,
+                              progress_post_free);
+}
+
+static void
+run_in_thread (GTask        *task,
+               gpointer      source_object,
+               gpointer      task_data,
+               GCancellable *cancellable)
+{
+  AsyncData *d = task_data;
+  GError *error = NULL;
+  PdImportResult *result;
+
+  result = pd_import_run (d->db_path, d->partner_id, d->file_path, &d->options, cancellable,
+                          d->progress ? progress_in_thread : NULL, d, &error);
+  if (result)
+    g_task_return_pointer (task, result, (GDestroyNotify) pd_import_result_free);
+  else
+    g_task_return_error (task, error);
+}
+
+static void
+release_async_data (gpointer data)
+{
+  g_atomic_rc_box_release_full (data, async_data_clear);
+}
+
+void
+pd_import_run_async (const char             *db_path,
+                     const char             *partner_id,
+                     const char             *file_path,
+                     const PdImportOptions  *options,
+                     GCancellable           *cancellable,
+                     PdImportProgressFunc    progress,
+                     gpointer                progress_data,
+                     GDestroyNotify          progress_data_destroy,
+                     GAsyncReadyCallback     callback,
+                     gpointer                user_data)
+{
+  g_autoptr(GTask) task = NULL;
+  AsyncData *d;
+
+  g_return_if_fail (db_path != NULL && partner_id != NULL && file_path != NULL);
+
+  d = g_atomic_rc_box_new0 (AsyncData);
+  d->db_path = g_strdup (db_path);
+  d->partner_id = g_strdup (partner_id);
+  d->file_path = g_strdup (file_path);
+  if (options)
+    d->options = *options;
+  else
+    pd_import_options_init (&d->options);
+  d->termination_date = g_strdup (d->options.termination_date);
+  d->file_name = g_strdup (d->options.file_name);
+  d->actor_id = g_strdup (d->options.actor_id);
+  d->mapping = d->options.mapping ? pd_import_mapping_copy (d->options.mapping) : NULL;
+  d->options.termination_date = d->termination_date;
+  d->options.file_name = d->file_name;
+  d->options.actor_id = d->actor_id;
+  d->options.mapping = d->mapping;
+  d->progress = progress;
+  d->progress_data = progress_data;
+  d->progress_data_destroy = progress_data_destroy;
+  d->context = g_main_context_ref_thread_default ();
+  task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (task, pd_import_run_async);
+  g_task_set_task_data (task, d, release_async_data);
+  /* A cancelled import reports G_IO_ERROR_CANCELLED itself, after its rollback. */
+  g_task_set_return_on_cancel (task, FALSE);
+  g_task_run_in_thread (task, run_in_thread);
+}
+
+PdImportResult *
+pd_import_run_finish (GAsyncResult  *result,
+                      GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
+/* Error reports and the stored file */
+
+static void
+csv_field (GString    *out,
+           const char *text)
+{
+  if (text == NULL)
+    return;
+  if (strpbrk (text, ",\"\r\n") == NULL)
+    {
+      g_string_append (out, text);
+      return;
+    }
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      if (*p == '"')
+        g_string_append_c (out, '"');
+      g_string_append_c (out, *p);
+    }
+  g_string_append_c (out, '"');
+}
+
+gboolean
+pd_import_write_rejections_csv (GPtrArray   *rejections,
+                                const char  *path,
+                                GError     **error)
+{
+  g_autoptr(GString) out = g_string_new ("line,column,reason\r\n");
+
+  g_return_val_if_fail (rejections != NULL && path != NULL, FALSE);
+
+  for (guint i = 0; i < rejections->len; i++)
+    {
+      PdImportRejection *r = g_ptr_array_index (rejections, i);
+
+      g_string_append_printf (out, "%u,", r->line);
+      csv_field (out, r->column);
+      g_string_append_c (out, ',');
+      csv_field (out, r->reason);
+      g_string_append (out, "\r\n");
+    }
+  return g_file_set_contents (path, out->str, (gssize) out->len, error);
+}
+
+GPtrArray *
+pd_upload_list_rejections (PdStore     *store,
+                           const char  *upload_id,
+                           GError     **error)
+{
+  g_autoptr(GPtrArray) list = g_ptr_array_new_with_free_func (rejection_free);
+  g_autoptr(PdStmt) stmt = NULL;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_STORE (store) && upload_id != NULL, NULL);
+
+  stmt = _pd_store_prepare (store, "SELECT line, column_name, reason FROM upload_errors "
+                            "WHERE upload_id = ?1 ORDER BY line, rowid", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, upload_id, -1, SQLITE_TRANSIENT);
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      PdImportRejection *r = g_new0 (PdImportRejection, 1);
+
+      r->line = (guint) sqlite3_column_int64 (stmt, 0);
+      r->column = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
+      r->reason = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      g_ptr_array_add (list, r);
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _pd_store_set_error (store, rc, error);
+      return NULL;
+    }
+  return g_steal_pointer (&list);
+}
+
+static gboolean
+copy_blob (sqlite3_blob   *blob,
+           GOutputStream  *out,
+           GError        **error)
+{
+  g_autofree guint8 *buffer = g_malloc (1 << 20);
+  int size = sqlite3_blob_bytes (blob);
+
+  for (int offset = 0; offset < size;)
+    {
+      int n = MIN (size - offset, 1 << 20);
+      int rc = sqlite3_blob_read (blob, buffer, n, offset);
+
+      if (rc != SQLITE_OK)
+        {
+          g_set_error (error, PD_ERROR, PD_ERROR_DATABASE, _("Database error: %s"),
+                       sqlite3_errstr (rc));
+          return FALSE;
+        }
+      if (!g_output_stream_write_all (out, buffer, (gsize) n, NULL, NULL, error))
+        return FALSE;
+      offset += n;
+    }
+  return TRUE;
+}
+
+gboolean
+pd_upload_save_copy (PdStore     *store,
+                     const char  *upload_id,
+                     const char  *dest_path,
+                     GError     **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  sqlite3_blob *blob = NULL;
+  gboolean ok;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_STORE (store), FALSE);
+  g_return_val_if_fail (upload_id != NULL && dest_path != NULL, FALSE);
+
+  stmt = _pd_store_prepare (store, "SELECT rowid FROM upload_files WHERE upload_id = ?1", error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, upload_id, -1, SQLITE_TRANSIENT);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    {
+      g_set_error (error, PD_ERROR, PD_ERROR_NOT_FOUND,
+                   _("The original file of this upload is not stored."));
+      return FALSE;
+    }
+  rc = sqlite3_blob_open (store->db, "main", "upload_files", "content",
+                          sqlite3_column_int64 (stmt, 0), 0, &blob);
+  _pd_stmt_release (stmt);
+  if (rc != SQLITE_OK)
+    {
+      _pd_store_set_error (store, rc, error);
+      return FALSE;
+    }
+  file = g_file_new_for_path (dest_path);
+  out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
+  ok = out != NULL && copy_blob (blob, G_OUTPUT_STREAM (out), error)
+       && g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+  sqlite3_blob_close (blob);
+  return ok;
+}

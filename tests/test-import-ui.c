@@ -1,0 +1,750 @@
+/* test-import-ui.c: the eligibility upload flow through the real window under Xvfb: preview
+ * and mapping, check, import, upload history, duplicates, cancel, the guard and dates. */
+#include "config.h"
+
+#include <glib/gstdio.h>
+#include <string.h>
+
+#include "pd-application.h"
+#include "pd-import-dialog.h"
+#include "pd-people-page.h"
+#include "pd-uploads-page.h"
+#include "pd-window.h"
+
+#define PARTNER_NAME "Lindqvist Logistics"
+
+static struct
+{
+  char          *dir;
+  char          *path;
+  PdApplication *app;
+  PdStore       *store;
+  PdWindow      *window;
+  char          *partner_id;
+} fx;
+
+/* Waiting without sleeping (as tests/test-window.c) */
+
+static gboolean
+wake_up (gpointer data)
+{
+  *(gboolean *)data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
+static void
+iterate (void)
+{
+  gboolean woke = FALSE;
+  guint    id = g_timeout_add (10, wake_up, &woke);
+
+  g_main_context_iteration (NULL, TRUE);
+  if (!woke)
+    g_source_remove (id);
+}
+
+#define WAIT_UNTIL(cond)                                                                           \
+  G_STMT_START                                                                                     \
+  {                                                                                                \
+    gint64 wait_end_ = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;                              \
+    while (!(cond))                                                                                \
+      {                                                                                            \
+        if (g_get_monotonic_time () > wait_end_)                                                   \
+          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
+        iterate ();                                                                                \
+      }                                                                                            \
+  }                                                                                                \
+  G_STMT_END
+
+/* Finding widgets as a user sees them (as tests/test-window.c) */
+
+typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
+
+static gboolean
+text_equal (const char *shown, const char *wanted)
+{
+  g_autoptr (GString) plain = NULL;
+
+  if (shown == NULL)
+    return FALSE;
+  plain = g_string_new (shown);
+  g_string_replace (plain, "_", "", 0);
+  return g_str_equal (plain->str, wanted);
+}
+
+static GtkWidget *
+find_in (GtkWidget *root, MatchFunc match, const char *text)
+{
+  if (!gtk_widget_get_mapped (root))
+    return NULL;
+  if (match (root, text))
+    return root;
+  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    {
+      GtkWidget *found = find_in (child, match, text);
+
+      if (found != NULL)
+        return found;
+    }
+  return NULL;
+}
+
+static GtkWidget *
+find_anywhere (MatchFunc match, const char *text)
+{
+  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
+  GtkWidget *found = NULL;
+
+  toplevels = g_list_reverse (toplevels);
+  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
+    found = find_in (l->data, match, text);
+  return found;
+}
+
+static gboolean
+is_label (GtkWidget *widget, const char *text)
+{
+  return GTK_IS_LABEL (widget) && text_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
+}
+
+static gboolean
+is_label_containing (GtkWidget *widget, const char *text)
+{
+  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
+}
+
+static gboolean
+is_button (GtkWidget *widget, const char *text)
+{
+  if (!GTK_IS_BUTTON (widget))
+    return FALSE;
+  if (text_equal (gtk_button_get_label (GTK_BUTTON (widget)), text)
+      || text_equal (gtk_widget_get_tooltip_text (widget), text))
+    return TRUE;
+  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
+       child = gtk_widget_get_next_sibling (child))
+    if ((ADW_IS_BUTTON_CONTENT (child)
+         && text_equal (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), text))
+        || is_label (child, text))
+      return TRUE;
+  return FALSE;
+}
+
+static gboolean
+is_row (GtkWidget *widget, const char *text)
+{
+  return ADW_IS_PREFERENCES_ROW (widget)
+         && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
+}
+
+static gboolean
+is_dropdown (GtkWidget *widget, const char *text)
+{
+  return GTK_IS_DROP_DOWN (widget) && text_equal (gtk_widget_get_tooltip_text (widget), text);
+}
+
+static gboolean
+is_message_dialog (GtkWidget *widget, const char *text)
+{
+  return ADW_IS_MESSAGE_DIALOG (widget)
+         && text_equal (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)), text);
+}
+
+static gboolean
+is_type (GtkWidget *widget, const char *type_name)
+{
+  return g_str_equal (G_OBJECT_TYPE_NAME (widget), type_name);
+}
+
+static GtkWidget *
+wait_for_widget (MatchFunc match, const char *text)
+{
+  GtkWidget *found = NULL;
+
+  WAIT_UNTIL ((found = find_anywhere (match, text)) != NULL);
+  return found;
+}
+
+static void
+click_button (GtkWidget *root, const char *label)
+{
+  GtkWidget *button = find_in (root, is_button, label);
+
+  if (button == NULL)
+    g_error ("no button “%s”", label);
+  g_assert_true (gtk_widget_is_sensitive (button));
+  g_assert_true (gtk_widget_activate (button));
+}
+
+static gboolean
+button_sensitive (GtkWidget *root, const char *label)
+{
+  GtkWidget *button = find_in (root, is_button, label);
+
+  return button != NULL && gtk_widget_is_sensitive (button);
+}
+
+static void
+choose_in_dropdown (GtkWidget *root, const char *tooltip, const char *item)
+{
+  GtkWidget  *dropdown = find_in (root, is_dropdown, tooltip);
+  GListModel *model;
+
+  if (dropdown == NULL)
+    g_error ("no drop-down “%s”", tooltip);
+  model = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
+  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
+    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), item))
+      {
+        gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
+        return;
+      }
+  g_error ("no “%s” in “%s”", item, tooltip);
+}
+
+static void
+select_tab (const char *title)
+{
+  GtkWidget *notebook = find_in (GTK_WIDGET (fx.window), (MatchFunc)is_type, "GtkNotebook");
+  int        n;
+
+  g_assert_nonnull (notebook);
+  n = gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook));
+  for (int i = 0; i < n; i++)
+    {
+      GtkWidget *page = gtk_notebook_get_nth_page (GTK_NOTEBOOK (notebook), i);
+
+      if (text_equal (gtk_notebook_get_tab_label_text (GTK_NOTEBOOK (notebook), page), title))
+        {
+          gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), i);
+          WAIT_UNTIL (gtk_widget_get_mapped (page));
+          return;
+        }
+    }
+  g_error ("no tab “%s”", title);
+}
+
+/* The data, from the store (not from the window) */
+
+static GPtrArray *
+people (void)
+{
+  g_autoptr (GError) error = NULL;
+  GPtrArray *list = pd_store_list (fx.store, &pd_person_type, "partner_id", fx.partner_id, &error);
+
+  g_assert_no_error (error);
+  return list;
+}
+
+static guint
+n_people (void)
+{
+  g_autoptr (GPtrArray) list = people ();
+
+  return list->len;
+}
+
+static guint
+n_with_status (const char *status)
+{
+  g_autoptr (GPtrArray) list = people ();
+  guint n = 0;
+
+  for (guint i = 0; i < list->len; i++)
+    n += g_strcmp0 (pd_record_get_string (g_ptr_array_index (list, i), "eligibility_status"),
+                    status)
+         == 0;
+  return n;
+}
+
+static guint
+n_uploads (void)
+{
+  g_autoptr (GPtrArray) list
+      = pd_store_list (fx.store, &pd_upload_type, "partner_id", fx.partner_id, NULL);
+
+  return list ? list->len : 0;
+}
+
+static GFile *
+write_file (const char *name, const char *contents)
+{
+  g_autofree char *path = g_build_filename (fx.dir, name, NULL);
+  g_autoptr (GError) error = NULL;
+
+  g_file_set_contents (path, contents, -1, &error);
+  g_assert_no_error (error);
+  return g_file_new_for_path (path);
+}
+
+/* Seven people, one bad date, and a column nobody asked for. */
+#define CENSUS                                                                                     \
+  "Member ID,First Name,Last Name,DOB,Relationship,Employee ID,Email,Favourite Colour\r\n"         \
+  "M001,Anna,Berg,1980-04-23,Employee,,anna@example.com,blue\r\n"                                  \
+  "M002,Jonas,Berg,2012-06-01,Child,M001,,green\r\n"                                               \
+  "M003,Carla,Diaz,1975-11-02,Employee,,carla@example.com,red\r\n"                                 \
+  "M004,Dmitri,Ivanov,1990-01-15,Employee,,,\r\n"                                                  \
+  "M005,Eva,Wolf,1985-07-30,Employee,,eva@example.com,\r\n"                                        \
+  "M006,Femi,Okafor,1968-03-09,Employee,,,\r\n"                                                    \
+  "M007,Greta,Lund,1999-12-31,Employee,,,\r\n"                                                     \
+  "M008,Hugo,Bad,2023-02-30,Employee,,,\r\n"
+
+/* The dialog */
+
+static PdImportDialog *
+open_dialog (GFile *file)
+{
+  PdImportDialog *dialog
+      = pd_import_dialog_new (GTK_WINDOW (fx.window), fx.store, fx.partner_id, file);
+
+  gtk_window_present (GTK_WINDOW (dialog));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+  return dialog;
+}
+
+static gboolean
+on_page (PdImportDialog *dialog, const char *page)
+{
+  return g_str_equal (pd_import_dialog_get_page (dialog), page);
+}
+
+/* A file whose columns differ from the saved mapping: said, and confirmed. */
+static void
+confirm_drift (PdImportDialog *dialog, const char *removed)
+{
+  GtkWidget       *root = GTK_WIDGET (dialog);
+  g_autofree char *quoted = g_strdup_printf ("“%s”", removed);
+
+  g_assert_nonnull (find_in (root, is_label_containing, "differ from the mapping saved"));
+  g_assert_nonnull (find_in (root, is_label_containing, quoted));
+  g_assert_false (button_sensitive (root, "Check File"));
+  click_button (root, "Use This Mapping");
+  WAIT_UNTIL (button_sensitive (root, "Check File"));
+}
+
+static void
+close_dialog (PdImportDialog *dialog)
+{
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
+  click_button (GTK_WIDGET (dialog), "Cancel");
+  WAIT_UNTIL (dialog == NULL);
+}
+
+/* The cases, in order: each builds on the one before. */
+
+static void
+test_upload_button (void)
+{
+  select_tab ("People");
+  wait_for_widget (is_button, "Upload Eligibility File");
+}
+
+static void
+test_preview_and_mapping (void)
+{
+  g_autoptr (GFile) file = write_file ("census.csv", CENSUS);
+  PdImportDialog        *dialog = open_dialog (file);
+  GtkWidget             *root = GTK_WIDGET (dialog);
+  const PdImportMapping *mapping;
+  GtkWidget             *colour;
+
+  WAIT_UNTIL (on_page (dialog, "preview"));
+  /* Every column is listed with its choice; the unknown one is said to be left out. */
+  for (const char *const *h
+       = (const char *const[]){ "Member ID", "First Name", "Last Name", "DOB", "Relationship",
+                                "Employee ID", "Email", "Favourite Colour", NULL };
+       *h != NULL; h++)
+    g_assert_nonnull (find_in (root, is_row, *h));
+  colour = find_in (root, is_row, "Favourite Colour");
+  g_assert_nonnull (find_in (colour, is_label, "Not imported"));
+  g_assert_null (find_in (find_in (root, is_row, "DOB"), is_label, "Not imported"));
+  mapping = pd_import_dialog_get_mapping (dialog);
+  g_assert_cmpstr (pd_import_mapping_get_target (mapping, 3), ==, "date_of_birth");
+  g_assert_cmpstr (pd_import_mapping_get_target (mapping, 5), ==, "employee_member_id");
+  g_assert_null (pd_import_mapping_get_target (mapping, 7));
+  /* The first rows are shown. */
+  g_assert_nonnull (find_in (root, is_label, "Dmitri"));
+  g_assert_nonnull (find_in (root, is_label, "2023-02-30"));
+  g_assert_true (button_sensitive (root, "Check File"));
+
+  /* Unmapping a required field stops the check and says which. */
+  choose_in_dropdown (root, "Field for column “DOB”", "Ignore");
+  WAIT_UNTIL (find_in (root, is_label_containing, "“Date of birth”") != NULL);
+  g_assert_false (button_sensitive (root, "Check File"));
+  choose_in_dropdown (root, "Field for column “DOB”", "Date of birth");
+  WAIT_UNTIL (button_sensitive (root, "Check File"));
+
+  /* Check: nothing changes, the counts and the rejected row are shown. */
+  click_button (root, "Check File");
+  WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_nonnull (
+      find_in (root, is_label, "7 new, 0 updated, 0 unchanged, 0 terminated, 1 rejected"));
+  g_assert_nonnull (find_in (root, is_label_containing, "2023-02-30"));
+  g_assert_nonnull (find_in (root, is_label_containing, "line 9"));
+  g_assert_true (button_sensitive (root, "Save Rejected Rows…"));
+  g_assert_cmpuint (n_people (), ==, 0);
+  g_assert_cmpuint (n_uploads (), ==, 0);
+
+  /* Import: the people are there, and the dialog says so. */
+  click_button (root, "Import");
+  WAIT_UNTIL (on_page (dialog, "done"));
+  g_assert_nonnull (find_in (root, is_label, "Imported"));
+  g_assert_cmpuint (n_people (), ==, 7);
+  g_assert_cmpuint (n_with_status ("eligible"), ==, 7);
+  g_assert_cmpuint (n_uploads (), ==, 1);
+  {
+    g_autoptr (GPtrArray) list = people ();
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < list->len; i++)
+      {
+        PdRecord *p = g_ptr_array_index (list, i);
+
+        if (g_strcmp0 (pd_record_get_string (p, "member_id"), "M002") == 0)
+          {
+            found = TRUE;
+            g_assert_cmpstr (pd_record_get_string (p, "first_name"), ==, "Jonas");
+            g_assert_cmpstr (pd_record_get_string (p, "relationship"), ==, "child");
+            g_assert_cmpstr (pd_record_get_string (p, "employee_member_id"), ==, "M001");
+            g_assert_cmpstr (pd_record_get_string (p, "date_of_birth"), ==, "2012-06-01");
+          }
+      }
+    g_assert_true (found);
+  }
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
+  click_button (root, "Close");
+  WAIT_UNTIL (dialog == NULL);
+}
+
+/* Answers the file chooser a native dialog falls back to (no portal under Xvfb) with
+ * NAME in the test's folder. */
+static char *
+save_through_chooser (const char *name)
+{
+  GtkWidget *chooser = wait_for_widget ((MatchFunc)is_type, "GtkFileChooserDialog");
+  g_autoptr (GFile) folder = g_file_new_for_path (fx.dir);
+  g_autoptr (GError) error = NULL;
+  gint64 settled = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+
+  /* Changing the folder while the chooser still loads its first one makes GTK 4.8 show an
+   * error: let it settle first. */
+  WAIT_UNTIL (g_get_monotonic_time () > settled);
+  g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, &error));
+  g_assert_no_error (error);
+  gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
+  settled = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
+  WAIT_UNTIL (g_get_monotonic_time () > settled);
+  gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
+  return g_build_filename (fx.dir, name, NULL);
+}
+
+static gboolean
+file_has (const char *path, const char *wanted, gboolean exactly)
+{
+  g_autofree char *contents = NULL;
+
+  if (!g_file_get_contents (path, &contents, NULL, NULL))
+    return FALSE;
+  return exactly ? g_str_equal (contents, wanted) : strstr (contents, wanted) != NULL;
+}
+
+static void
+test_views_follow (void)
+{
+  GtkWidget *page;
+
+  /* The People tab reloaded by itself (::collection-changed). */
+  select_tab ("People");
+  page = find_in (GTK_WIDGET (fx.window), (MatchFunc)is_type, "PdPeoplePage");
+  g_assert_nonnull (page);
+  WAIT_UNTIL (
+      g_list_model_get_n_items (G_LIST_MODEL (pd_people_page_get_model (PD_PEOPLE_PAGE (page))))
+      == 7);
+
+  select_tab ("Upload History");
+  page = find_in (GTK_WIDGET (fx.window), (MatchFunc)is_type, "PdUploadsPage");
+  g_assert_nonnull (page);
+  WAIT_UNTIL (g_list_model_get_n_items (pd_uploads_page_get_model (PD_UPLOADS_PAGE (page))) == 1);
+  wait_for_widget (is_label, "census.csv");
+  g_assert_true (button_sensitive (page, "Show Rejected Rows"));
+
+  /* Save a Copy: the original bytes, byte for byte. */
+  {
+    g_autofree char *copy = NULL;
+
+    click_button (page, "Save a Copy…");
+    copy = save_through_chooser ("copy-of-census.csv");
+    WAIT_UNTIL (file_has (copy, CENSUS, TRUE));
+  }
+
+  click_button (page, "Show Rejected Rows");
+  wait_for_widget (is_label_containing, "2023-02-30");
+  {
+    GtkWidget       *window = wait_for_widget ((MatchFunc)is_type, "AdwWindow");
+    g_autofree char *saved = NULL;
+
+    /* The rejected rows as CSV. */
+    click_button (window, "Save Rejected Rows…");
+    saved = save_through_chooser ("rejected.csv");
+    WAIT_UNTIL (file_has (saved, "2023-02-30", FALSE));
+    g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
+    gtk_window_close (GTK_WINDOW (window));
+    WAIT_UNTIL (window == NULL);
+  }
+
+  select_tab ("History");
+  wait_for_widget (is_label_containing, "Imported “census.csv”");
+  wait_for_widget (is_label_containing,
+                   "created 7, updated 0, unchanged 0, terminated 0, rejected 1");
+}
+
+static void
+test_duplicate (void)
+{
+  g_autoptr (GFile) file = write_file ("census-again.csv", CENSUS);
+  PdImportDialog *dialog = open_dialog (file);
+
+  /* Said before anything happens, with the way to go on anyway. */
+  WAIT_UNTIL (on_page (dialog, "duplicate"));
+  g_assert_nonnull (find_in (GTK_WIDGET (dialog), is_label_containing, "already uploaded"));
+  g_assert_true (button_sensitive (GTK_WIDGET (dialog), "Import Anyway"));
+  close_dialog (dialog);
+  g_assert_cmpuint (n_uploads (), ==, 1);
+}
+
+/* A big file, so the import has something to cancel. */
+static GFile *
+write_big_file (void)
+{
+  g_autoptr (GString) text = g_string_new (CENSUS);
+
+  for (guint i = 0; i < 20000; i++)
+    g_string_append_printf (text, "X%05u,Person,Number%u,1970-01-01,Employee,,,\n", i, i);
+  return write_file ("big.csv", text->str);
+}
+
+static void
+test_cancel (void)
+{
+  g_autoptr (GFile) file = write_big_file ();
+  PdImportDialog *dialog = open_dialog (file);
+  GtkWidget      *root = GTK_WIDGET (dialog);
+
+  WAIT_UNTIL (on_page (dialog, "preview"));
+  click_button (root, "Check File");
+  WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_true (
+      find_in (root, is_label, "20,000 new, 0 updated, 7 unchanged, 0 terminated, 1 rejected")
+      || find_in (root, is_label, "20000 new, 0 updated, 7 unchanged, 0 terminated, 1 rejected"));
+
+  /* Cancel at once: the worker stops and rolls back. (A button emits ::clicked a moment
+   * after gtk_widget_activate; the actions behind Import and Cancel act at once.) */
+  g_assert_true (button_sensitive (root, "Import"));
+  g_assert_true (gtk_widget_activate_action (root, "import.primary", NULL));
+  g_assert_true (on_page (dialog, "progress"));
+  g_assert_true (button_sensitive (root, "Cancel"));
+  g_assert_true (gtk_widget_activate_action (root, "import.escape", NULL));
+  WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_nonnull (find_in (root, is_label_containing, "cancelled"));
+  g_assert_cmpuint (n_people (), ==, 7);
+  g_assert_cmpuint (n_uploads (), ==, 1);
+
+  /* Escape during a check cancels it too, and leaves the dialog open. */
+  click_button (root, "Back");
+  WAIT_UNTIL (on_page (dialog, "preview"));
+  g_assert_true (gtk_widget_activate_action (root, "import.primary", NULL));
+  g_assert_true (on_page (dialog, "progress"));
+  g_assert_true (gtk_widget_activate_action (root, "import.escape", NULL));
+  WAIT_UNTIL (on_page (dialog, "preview"));
+  g_assert_nonnull (find_in (root, is_label_containing, "cancelled"));
+  close_dialog (dialog);
+  g_assert_cmpuint (n_people (), ==, 7);
+}
+
+static void
+test_guard (void)
+{
+  g_autoptr (GFile) file
+      = write_file ("only-anna.csv", "Member ID,First Name,Last Name,DOB,Relationship\n"
+                                     "M001,Anna,Berg,1980-04-23,Employee\n");
+  PdImportDialog *dialog = open_dialog (file);
+  GtkWidget      *root = GTK_WIDGET (dialog);
+  GtkWidget      *question;
+
+  WAIT_UNTIL (on_page (dialog, "preview"));
+  confirm_drift (dialog, "Favourite Colour");
+  adw_action_row_activate (ADW_ACTION_ROW (find_in (root, is_row, "Full")));
+  WAIT_UNTIL (find_in (root, is_row, "End their coverage on (YYYY-MM-DD)") != NULL);
+  click_button (root, "Check File");
+
+  /* Six of the seven eligible people would go: it asks, naming the numbers. */
+  question = wait_for_widget (is_message_dialog, "End Coverage for Many People?");
+  g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (question)), "6 of 7"));
+  click_button (question, "Cancel");
+  WAIT_UNTIL (on_page (dialog, "preview")
+              && find_in (root, is_label_containing, "Nothing was changed") != NULL);
+
+  click_button (root, "Check File");
+  question = wait_for_widget (is_message_dialog, "End Coverage for Many People?");
+  click_button (question, "Terminate Them");
+  WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_nonnull (find_in (root, is_label_containing, "6 terminated, 0 rejected"));
+  close_dialog (dialog);
+  g_assert_cmpuint (n_with_status ("eligible"), ==, 7);
+  g_assert_cmpuint (n_uploads (), ==, 1);
+}
+
+static void
+test_ambiguous_dates (void)
+{
+  g_autoptr (GFile) file
+      = write_file ("slashes.csv", "Member ID,First Name,Last Name,DOB,Relationship\n"
+                                   "A100,Ines,Vogel,03/04/1980,Employee\n"
+                                   "A101,Jan,Kral,05/06/1991,Employee\n");
+  PdImportDialog *dialog = open_dialog (file);
+  GtkWidget      *root = GTK_WIDGET (dialog);
+
+  WAIT_UNTIL (on_page (dialog, "preview"));
+  confirm_drift (dialog, "Email");
+  click_button (root, "Check File");
+  /* Asked, and the check waits for the answer. */
+  WAIT_UNTIL (on_page (dialog, "preview") && find_in (root, is_row, "Order of the dates") != NULL);
+  g_assert_false (button_sensitive (root, "Check File"));
+  choose_in_dropdown (root, "Order of the dates", "Day first (DD/MM/YYYY)");
+  WAIT_UNTIL (button_sensitive (root, "Check File"));
+  click_button (root, "Check File");
+  WAIT_UNTIL (on_page (dialog, "result"));
+  click_button (root, "Import");
+  WAIT_UNTIL (on_page (dialog, "done"));
+  {
+    g_autoptr (GPtrArray) list = people ();
+    gboolean found = FALSE;
+
+    for (guint i = 0; i < list->len; i++)
+      if (g_strcmp0 (pd_record_get_string (g_ptr_array_index (list, i), "member_id"), "A100") == 0)
+        {
+          g_assert_cmpstr (pd_record_get_string (g_ptr_array_index (list, i), "date_of_birth"), ==,
+                           "1980-04-03");
+          found = TRUE;
+        }
+    g_assert_true (found);
+  }
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
+  click_button (root, "Close");
+  WAIT_UNTIL (dialog == NULL);
+}
+
+/* The window's own button: it opens the flow and the file chooser; the result is a toast. */
+static void
+test_from_window (void)
+{
+  g_autoptr (GFile) file
+      = write_file ("from-window.csv", "Member ID,First Name,Last Name,DOB,Relationship\n"
+                                       "W200,Kim,Park,1982-02-02,Employee\n");
+  GtkWidget      *chooser;
+  PdImportDialog *dialog;
+
+  select_tab ("People");
+  click_button (GTK_WIDGET (fx.window), "Upload Eligibility File");
+  dialog = PD_IMPORT_DIALOG (wait_for_widget ((MatchFunc)is_type, "PdImportDialog"));
+  g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
+  chooser = wait_for_widget ((MatchFunc)is_type, "GtkFileChooserDialog");
+  /* As if the file had been chosen; then the chooser goes away. */
+  pd_import_dialog_set_file (dialog, file);
+  gtk_window_close (GTK_WINDOW (chooser));
+  WAIT_UNTIL (dialog != NULL && on_page (dialog, "preview"));
+  g_assert_true (button_sensitive (GTK_WIDGET (dialog), "Check File"));
+  click_button (GTK_WIDGET (dialog), "Check File");
+  WAIT_UNTIL (on_page (dialog, "result"));
+  click_button (GTK_WIDGET (dialog), "Import");
+  WAIT_UNTIL (dialog == NULL);
+  wait_for_widget (is_label_containing, "Imported “from-window.csv”");
+  g_assert_cmpuint (n_people (), ==, 10);
+}
+
+/* Set-up: a real database file with one employer, and the registered application */
+
+static void
+create_partner (void)
+{
+  g_autoptr (GError) error = NULL;
+  g_autoptr (PdRecord) partner = pd_record_new (&pd_partner_type);
+
+  pd_record_set_string (partner, "kind", "employer");
+  pd_record_set_string (partner, "name", PARTNER_NAME);
+  g_assert_true (pd_store_save (fx.store, partner, &error));
+  g_assert_no_error (error);
+  fx.partner_id = g_strdup (pd_record_get_id (partner));
+}
+
+static void
+open_window (void)
+{
+  g_autoptr (GError) error = NULL;
+
+  fx.store = pd_store_open (fx.path, &error);
+  g_assert_no_error (error);
+  create_partner ();
+  fx.window = pd_window_new (GTK_APPLICATION (fx.app), fx.store, NULL);
+  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *)&fx.window);
+  gtk_window_present (GTK_WINDOW (fx.window));
+  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (fx.window)));
+  g_assert_true (pd_window_select_partner (fx.window, fx.partner_id));
+}
+
+static void
+remove_dir (const char *dir)
+{
+  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
+  const char *name;
+
+  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
+    {
+      g_autofree char *path = g_build_filename (dir, name, NULL);
+
+      g_unlink (path);
+    }
+  g_rmdir (dir);
+}
+
+int
+main (int argc, char *argv[])
+{
+  g_autoptr (GError) error = NULL;
+  int status;
+
+  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
+  gtk_test_init (&argc, &argv, NULL);
+
+  fx.dir = g_dir_make_tmp ("test-import-ui-XXXXXX", &error);
+  g_assert_no_error (error);
+  fx.path = g_build_filename (fx.dir, "partner-desk.db", NULL);
+  fx.app = pd_application_new ();
+  g_application_register (G_APPLICATION (fx.app), NULL, &error);
+  g_assert_no_error (error);
+  open_window ();
+
+  g_test_add_func ("/import-ui/upload-button", test_upload_button);
+  g_test_add_func ("/import-ui/preview-check-import", test_preview_and_mapping);
+  g_test_add_func ("/import-ui/views-follow", test_views_follow);
+  g_test_add_func ("/import-ui/duplicate", test_duplicate);
+  g_test_add_func ("/import-ui/cancel", test_cancel);
+  g_test_add_func ("/import-ui/guard", test_guard);
+  g_test_add_func ("/import-ui/ambiguous-dates", test_ambiguous_dates);
+  g_test_add_func ("/import-ui/from-window", test_from_window);
+  status = g_test_run ();
+
+  if (fx.window != NULL)
+    {
+      gtk_window_destroy (GTK_WINDOW (fx.window));
+      WAIT_UNTIL (fx.window == NULL);
+    }
+  g_clear_object (&fx.store);
+  g_clear_object (&fx.app);
+  remove_dir (fx.dir);
+  g_free (fx.partner_id);
+  g_free (fx.path);
+  g_free (fx.dir);
+  return status;
+}
