@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pd-core.h"
+#include "pd-test-util.h"
 
 typedef struct {
   char     *dir;
@@ -18,27 +19,6 @@ typedef struct {
   PdRecord *beta;      /* invited clinic, A and B */
   PdRecord *cura;      /* active clinic, A and B */
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
 
 static PdRecord *
 save_institution (Fixture    *f,
@@ -112,11 +92,7 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("pd-test-catalogue-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "partner-desk.db", NULL);
-  f->store = pd_store_open (f->path, &error);
-  g_assert_no_error (error);
+  f->store = pd_test_open_store ("pd-test-catalogue-XXXXXX", NULL, &f->dir, &f->path);
   f->inst_a = save_institution (f, "Riverside Medical Centre");
   f->inst_b = save_institution (f, "Northgate Diagnostics");
   f->ecg = save_exam (f, "DX-ECG", "Resting ECG");
@@ -146,7 +122,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->beta);
   g_clear_object (&f->cura);
   g_clear_object (&f->store);
-  remove_tree (f->dir);
+  pd_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }

@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "pd-core.h"
+#include "pd-test-util.h"
 
 typedef struct {
   char     *dir;
@@ -21,11 +22,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   const char *ids[2] = { NULL, NULL };
 
-  f->dir = g_dir_make_tmp ("pd-test-commission-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "partner-desk.db", NULL);
-  f->store = pd_store_open (f->path, &error);
-  g_assert_no_error (error);
+  f->store = pd_test_open_store ("pd-test-commission-XXXXXX", NULL, &f->dir, &f->path);
   f->inst = pd_record_new (&pd_institution_type);
   pd_record_set_string (f->inst, "name", "Riverside Medical Centre");
   g_assert_true (pd_store_save (f->store, f->inst, &error));

@@ -10,6 +10,7 @@
 #include "pd-people-page.h"
 #include "pd-uploads-page.h"
 #include "pd-window.h"
+#include "pd-test-ui.h"
 
 #define PARTNER_NAME "Lindqvist Logistics"
 
@@ -23,206 +24,14 @@ static struct
   char          *partner_id;
 } fx;
 
-/* Waiting without sleeping (as tests/test-window.c) */
-
-static gboolean
-wake_up (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate (void)
-{
-  gboolean woke = FALSE;
-  guint    id = g_timeout_add (10, wake_up, &woke);
-
-  g_main_context_iteration (NULL, TRUE);
-  if (!woke)
-    g_source_remove (id);
-}
-
-#define WAIT_UNTIL(cond)                                                                           \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    gint64 wait_end_ = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;                              \
-    while (!(cond))                                                                                \
-      {                                                                                            \
-        if (g_get_monotonic_time () > wait_end_)                                                   \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
-        iterate ();                                                                                \
-      }                                                                                            \
-  }                                                                                                \
-  G_STMT_END
-
-/* Finding widgets as a user sees them (as tests/test-window.c) */
-
-typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
-
-static gboolean
-text_equal (const char *shown, const char *wanted)
-{
-  g_autoptr (GString) plain = NULL;
-
-  if (shown == NULL)
-    return FALSE;
-  plain = g_string_new (shown);
-  g_string_replace (plain, "_", "", 0);
-  return g_str_equal (plain->str, wanted);
-}
-
-static GtkWidget *
-find_in (GtkWidget *root, MatchFunc match, const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return NULL;
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_in (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_anywhere (MatchFunc match, const char *text)
-{
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-  GtkWidget *found = NULL;
-
-  toplevels = g_list_reverse (toplevels);
-  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
-    found = find_in (l->data, match, text);
-  return found;
-}
-
-static gboolean
-is_label (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && text_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
-}
-
-static gboolean
-is_label_containing (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
-
-static gboolean
-is_button (GtkWidget *widget, const char *text)
-{
-  if (!GTK_IS_BUTTON (widget))
-    return FALSE;
-  if (text_equal (gtk_button_get_label (GTK_BUTTON (widget)), text)
-      || text_equal (gtk_widget_get_tooltip_text (widget), text))
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if ((ADW_IS_BUTTON_CONTENT (child)
-         && text_equal (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), text))
-        || is_label (child, text))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-is_row (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_PREFERENCES_ROW (widget)
-         && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
-}
-
-static gboolean
-is_dropdown (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_DROP_DOWN (widget) && text_equal (gtk_widget_get_tooltip_text (widget), text);
-}
-
-static gboolean
-is_message_dialog (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget)
-         && text_equal (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)), text);
-}
-
-static gboolean
-is_type (GtkWidget *widget, const char *type_name)
-{
-  return g_str_equal (G_OBJECT_TYPE_NAME (widget), type_name);
-}
-
-static GtkWidget *
-wait_for_widget (MatchFunc match, const char *text)
-{
-  GtkWidget *found = NULL;
-
-  WAIT_UNTIL ((found = find_anywhere (match, text)) != NULL);
-  return found;
-}
-
-static void
-click_button (GtkWidget *root, const char *label)
-{
-  GtkWidget *button = find_in (root, is_button, label);
-
-  if (button == NULL)
-    g_error ("no button “%s”", label);
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_assert_true (gtk_widget_activate (button));
-}
+/* Finding widgets as a user sees them (more in pd-test-ui.c) */
 
 static gboolean
 button_sensitive (GtkWidget *root, const char *label)
 {
-  GtkWidget *button = find_in (root, is_button, label);
+  GtkWidget *button = pd_test_find_in (root, pd_test_is_button, label);
 
   return button != NULL && gtk_widget_is_sensitive (button);
-}
-
-static void
-choose_in_dropdown (GtkWidget *root, const char *tooltip, const char *item)
-{
-  GtkWidget  *dropdown = find_in (root, is_dropdown, tooltip);
-  GListModel *model;
-
-  if (dropdown == NULL)
-    g_error ("no drop-down “%s”", tooltip);
-  model = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), item))
-      {
-        gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
-        return;
-      }
-  g_error ("no “%s” in “%s”", item, tooltip);
-}
-
-static void
-select_tab (const char *title)
-{
-  GtkWidget *notebook = find_in (GTK_WIDGET (fx.window), (MatchFunc)is_type, "GtkNotebook");
-  int        n;
-
-  g_assert_nonnull (notebook);
-  n = gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook));
-  for (int i = 0; i < n; i++)
-    {
-      GtkWidget *page = gtk_notebook_get_nth_page (GTK_NOTEBOOK (notebook), i);
-
-      if (text_equal (gtk_notebook_get_tab_label_text (GTK_NOTEBOOK (notebook), page), title))
-        {
-          gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), i);
-          WAIT_UNTIL (gtk_widget_get_mapped (page));
-          return;
-        }
-    }
-  g_error ("no tab “%s”", title);
 }
 
 /* The data, from the store (not from the window) */
@@ -299,7 +108,7 @@ open_dialog (GFile *file)
       = pd_import_dialog_new (GTK_WINDOW (fx.window), fx.store, fx.partner_id, file);
 
   gtk_window_present (GTK_WINDOW (dialog));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (dialog)));
+  PD_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (dialog)));
   return dialog;
 }
 
@@ -316,19 +125,20 @@ confirm_drift (PdImportDialog *dialog, const char *removed)
   GtkWidget       *root = GTK_WIDGET (dialog);
   g_autofree char *quoted = g_strdup_printf ("“%s”", removed);
 
-  g_assert_nonnull (find_in (root, is_label_containing, "differ from the mapping saved"));
-  g_assert_nonnull (find_in (root, is_label_containing, quoted));
+  g_assert_nonnull (
+      pd_test_find_in (root, pd_test_is_label_containing, "differ from the mapping saved"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label_containing, quoted));
   g_assert_false (button_sensitive (root, "Check File"));
-  click_button (root, "Use This Mapping");
-  WAIT_UNTIL (button_sensitive (root, "Check File"));
+  pd_test_click_button (root, "Use This Mapping");
+  PD_WAIT_UNTIL (button_sensitive (root, "Check File"));
 }
 
 static void
 close_dialog (PdImportDialog *dialog)
 {
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
-  click_button (GTK_WIDGET (dialog), "Cancel");
-  WAIT_UNTIL (dialog == NULL);
+  pd_test_click_button (GTK_WIDGET (dialog), "Cancel");
+  PD_WAIT_UNTIL (dialog == NULL);
 }
 
 /* The cases, in order: each builds on the one before. */
@@ -336,8 +146,8 @@ close_dialog (PdImportDialog *dialog)
 static void
 test_upload_button (void)
 {
-  select_tab ("People");
-  wait_for_widget (is_button, "Upload Eligibility File");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "People");
+  pd_test_wait_for_widget (pd_test_is_button, "Upload Eligibility File");
 }
 
 static void
@@ -349,47 +159,48 @@ test_preview_and_mapping (void)
   const PdImportMapping *mapping;
   GtkWidget             *colour;
 
-  WAIT_UNTIL (on_page (dialog, "preview"));
+  PD_WAIT_UNTIL (on_page (dialog, "preview"));
   /* Every column is listed with its choice; the unknown one is said to be left out. */
   for (const char *const *h
        = (const char *const[]){ "Member ID", "First Name", "Last Name", "DOB", "Relationship",
                                 "Employee ID", "Email", "Favourite Colour", NULL };
        *h != NULL; h++)
-    g_assert_nonnull (find_in (root, is_row, *h));
-  colour = find_in (root, is_row, "Favourite Colour");
-  g_assert_nonnull (find_in (colour, is_label, "Not imported"));
-  g_assert_null (find_in (find_in (root, is_row, "DOB"), is_label, "Not imported"));
+    g_assert_nonnull (pd_test_find_in (root, pd_test_is_row, *h));
+  colour = pd_test_find_in (root, pd_test_is_row, "Favourite Colour");
+  g_assert_nonnull (pd_test_find_in (colour, pd_test_is_label, "Not imported"));
+  g_assert_null (pd_test_find_in (pd_test_find_in (root, pd_test_is_row, "DOB"), pd_test_is_label,
+                                  "Not imported"));
   mapping = pd_import_dialog_get_mapping (dialog);
   g_assert_cmpstr (pd_import_mapping_get_target (mapping, 3), ==, "date_of_birth");
   g_assert_cmpstr (pd_import_mapping_get_target (mapping, 5), ==, "employee_member_id");
   g_assert_null (pd_import_mapping_get_target (mapping, 7));
   /* The first rows are shown. */
-  g_assert_nonnull (find_in (root, is_label, "Dmitri"));
-  g_assert_nonnull (find_in (root, is_label, "2023-02-30"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label, "Dmitri"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label, "2023-02-30"));
   g_assert_true (button_sensitive (root, "Check File"));
 
   /* Unmapping a required field stops the check and says which. */
-  choose_in_dropdown (root, "Field for column “DOB”", "Ignore");
-  WAIT_UNTIL (find_in (root, is_label_containing, "“Date of birth”") != NULL);
+  pd_test_choose_in_dropdown (root, "Field for column “DOB”", "Ignore");
+  PD_WAIT_UNTIL (pd_test_find_in (root, pd_test_is_label_containing, "“Date of birth”") != NULL);
   g_assert_false (button_sensitive (root, "Check File"));
-  choose_in_dropdown (root, "Field for column “DOB”", "Date of birth");
-  WAIT_UNTIL (button_sensitive (root, "Check File"));
+  pd_test_choose_in_dropdown (root, "Field for column “DOB”", "Date of birth");
+  PD_WAIT_UNTIL (button_sensitive (root, "Check File"));
 
   /* Check: nothing changes, the counts and the rejected row are shown. */
-  click_button (root, "Check File");
-  WAIT_UNTIL (on_page (dialog, "result"));
-  g_assert_nonnull (
-      find_in (root, is_label, "7 new, 0 updated, 0 unchanged, 0 terminated, 1 rejected"));
-  g_assert_nonnull (find_in (root, is_label_containing, "2023-02-30"));
-  g_assert_nonnull (find_in (root, is_label_containing, "line 9"));
+  pd_test_click_button (root, "Check File");
+  PD_WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label,
+                                     "7 new, 0 updated, 0 unchanged, 0 terminated, 1 rejected"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label_containing, "2023-02-30"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label_containing, "line 9"));
   g_assert_true (button_sensitive (root, "Save Rejected Rows…"));
   g_assert_cmpuint (n_people (), ==, 0);
   g_assert_cmpuint (n_uploads (), ==, 0);
 
   /* Import: the people are there, and the dialog says so. */
-  click_button (root, "Import");
-  WAIT_UNTIL (on_page (dialog, "done"));
-  g_assert_nonnull (find_in (root, is_label, "Imported"));
+  pd_test_click_button (root, "Import");
+  PD_WAIT_UNTIL (on_page (dialog, "done"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label, "Imported"));
   g_assert_cmpuint (n_people (), ==, 7);
   g_assert_cmpuint (n_with_status ("eligible"), ==, 7);
   g_assert_cmpuint (n_uploads (), ==, 1);
@@ -413,8 +224,8 @@ test_preview_and_mapping (void)
     g_assert_true (found);
   }
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
-  click_button (root, "Close");
-  WAIT_UNTIL (dialog == NULL);
+  pd_test_click_button (root, "Close");
+  PD_WAIT_UNTIL (dialog == NULL);
 }
 
 /* Answers the file chooser a native dialog falls back to (no portal under Xvfb) with
@@ -422,19 +233,19 @@ test_preview_and_mapping (void)
 static char *
 save_through_chooser (const char *name)
 {
-  GtkWidget *chooser = wait_for_widget ((MatchFunc)is_type, "GtkFileChooserDialog");
+  GtkWidget *chooser = pd_test_wait_for_widget (pd_test_is_type, "GtkFileChooserDialog");
   g_autoptr (GFile) folder = g_file_new_for_path (fx.dir);
   g_autoptr (GError) error = NULL;
   gint64 settled = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
 
   /* Changing the folder while the chooser still loads its first one makes GTK 4.8 show an
    * error: let it settle first. */
-  WAIT_UNTIL (g_get_monotonic_time () > settled);
+  PD_WAIT_UNTIL (g_get_monotonic_time () > settled);
   g_assert_true (gtk_file_chooser_set_current_folder (GTK_FILE_CHOOSER (chooser), folder, &error));
   g_assert_no_error (error);
   gtk_file_chooser_set_current_name (GTK_FILE_CHOOSER (chooser), name);
   settled = g_get_monotonic_time () + G_USEC_PER_SEC / 2;
-  WAIT_UNTIL (g_get_monotonic_time () > settled);
+  PD_WAIT_UNTIL (g_get_monotonic_time () > settled);
   gtk_dialog_response (GTK_DIALOG (chooser), GTK_RESPONSE_ACCEPT);
   return g_build_filename (fx.dir, name, NULL);
 }
@@ -455,48 +266,49 @@ test_views_follow (void)
   GtkWidget *page;
 
   /* The People tab reloaded by itself (::collection-changed). */
-  select_tab ("People");
-  page = find_in (GTK_WIDGET (fx.window), (MatchFunc)is_type, "PdPeoplePage");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "People");
+  page = pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_type, "PdPeoplePage");
   g_assert_nonnull (page);
-  WAIT_UNTIL (
+  PD_WAIT_UNTIL (
       g_list_model_get_n_items (G_LIST_MODEL (pd_people_page_get_model (PD_PEOPLE_PAGE (page))))
       == 7);
 
-  select_tab ("Upload History");
-  page = find_in (GTK_WIDGET (fx.window), (MatchFunc)is_type, "PdUploadsPage");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Upload History");
+  page = pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_type, "PdUploadsPage");
   g_assert_nonnull (page);
-  WAIT_UNTIL (g_list_model_get_n_items (pd_uploads_page_get_model (PD_UPLOADS_PAGE (page))) == 1);
-  wait_for_widget (is_label, "census.csv");
+  PD_WAIT_UNTIL (g_list_model_get_n_items (pd_uploads_page_get_model (PD_UPLOADS_PAGE (page)))
+                 == 1);
+  pd_test_wait_for_widget (pd_test_is_label, "census.csv");
   g_assert_true (button_sensitive (page, "Show Rejected Rows"));
 
   /* Save a Copy: the original bytes, byte for byte. */
   {
     g_autofree char *copy = NULL;
 
-    click_button (page, "Save a Copy…");
+    pd_test_click_button (page, "Save a Copy…");
     copy = save_through_chooser ("copy-of-census.csv");
-    WAIT_UNTIL (file_has (copy, CENSUS, TRUE));
+    PD_WAIT_UNTIL (file_has (copy, CENSUS, TRUE));
   }
 
-  click_button (page, "Show Rejected Rows");
-  wait_for_widget (is_label_containing, "2023-02-30");
+  pd_test_click_button (page, "Show Rejected Rows");
+  pd_test_wait_for_widget (pd_test_is_label_containing, "2023-02-30");
   {
-    GtkWidget       *window = wait_for_widget ((MatchFunc)is_type, "AdwWindow");
+    GtkWidget       *window = pd_test_wait_for_widget (pd_test_is_type, "AdwWindow");
     g_autofree char *saved = NULL;
 
     /* The rejected rows as CSV. */
-    click_button (window, "Save Rejected Rows…");
+    pd_test_click_button (window, "Save Rejected Rows…");
     saved = save_through_chooser ("rejected.csv");
-    WAIT_UNTIL (file_has (saved, "2023-02-30", FALSE));
+    PD_WAIT_UNTIL (file_has (saved, "2023-02-30", FALSE));
     g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
     gtk_window_close (GTK_WINDOW (window));
-    WAIT_UNTIL (window == NULL);
+    PD_WAIT_UNTIL (window == NULL);
   }
 
-  select_tab ("History");
-  wait_for_widget (is_label_containing, "Imported “census.csv”");
-  wait_for_widget (is_label_containing,
-                   "created 7, updated 0, unchanged 0, terminated 0, rejected 1");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "History");
+  pd_test_wait_for_widget (pd_test_is_label_containing, "Imported “census.csv”");
+  pd_test_wait_for_widget (pd_test_is_label_containing,
+                           "created 7, updated 0, unchanged 0, terminated 0, rejected 1");
 }
 
 static void
@@ -506,8 +318,9 @@ test_duplicate (void)
   PdImportDialog *dialog = open_dialog (file);
 
   /* Said before anything happens, with the way to go on anyway. */
-  WAIT_UNTIL (on_page (dialog, "duplicate"));
-  g_assert_nonnull (find_in (GTK_WIDGET (dialog), is_label_containing, "already uploaded"));
+  PD_WAIT_UNTIL (on_page (dialog, "duplicate"));
+  g_assert_nonnull (
+      pd_test_find_in (GTK_WIDGET (dialog), pd_test_is_label_containing, "already uploaded"));
   g_assert_true (button_sensitive (GTK_WIDGET (dialog), "Import Anyway"));
   close_dialog (dialog);
   g_assert_cmpuint (n_uploads (), ==, 1);
@@ -531,12 +344,14 @@ test_cancel (void)
   PdImportDialog *dialog = open_dialog (file);
   GtkWidget      *root = GTK_WIDGET (dialog);
 
-  WAIT_UNTIL (on_page (dialog, "preview"));
-  click_button (root, "Check File");
-  WAIT_UNTIL (on_page (dialog, "result"));
+  PD_WAIT_UNTIL (on_page (dialog, "preview"));
+  pd_test_click_button (root, "Check File");
+  PD_WAIT_UNTIL (on_page (dialog, "result"));
   g_assert_true (
-      find_in (root, is_label, "20,000 new, 0 updated, 7 unchanged, 0 terminated, 1 rejected")
-      || find_in (root, is_label, "20000 new, 0 updated, 7 unchanged, 0 terminated, 1 rejected"));
+      pd_test_find_in (root, pd_test_is_label,
+                       "20,000 new, 0 updated, 7 unchanged, 0 terminated, 1 rejected")
+      || pd_test_find_in (root, pd_test_is_label,
+                          "20000 new, 0 updated, 7 unchanged, 0 terminated, 1 rejected"));
 
   /* Cancel at once: the worker stops and rolls back. (A button emits ::clicked a moment
    * after gtk_widget_activate; the actions behind Import and Cancel act at once.) */
@@ -545,19 +360,19 @@ test_cancel (void)
   g_assert_true (on_page (dialog, "progress"));
   g_assert_true (button_sensitive (root, "Cancel"));
   g_assert_true (gtk_widget_activate_action (root, "import.escape", NULL));
-  WAIT_UNTIL (on_page (dialog, "result"));
-  g_assert_nonnull (find_in (root, is_label_containing, "cancelled"));
+  PD_WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label_containing, "cancelled"));
   g_assert_cmpuint (n_people (), ==, 7);
   g_assert_cmpuint (n_uploads (), ==, 1);
 
   /* Escape during a check cancels it too, and leaves the dialog open. */
-  click_button (root, "Back");
-  WAIT_UNTIL (on_page (dialog, "preview"));
+  pd_test_click_button (root, "Back");
+  PD_WAIT_UNTIL (on_page (dialog, "preview"));
   g_assert_true (gtk_widget_activate_action (root, "import.primary", NULL));
   g_assert_true (on_page (dialog, "progress"));
   g_assert_true (gtk_widget_activate_action (root, "import.escape", NULL));
-  WAIT_UNTIL (on_page (dialog, "preview"));
-  g_assert_nonnull (find_in (root, is_label_containing, "cancelled"));
+  PD_WAIT_UNTIL (on_page (dialog, "preview"));
+  g_assert_nonnull (pd_test_find_in (root, pd_test_is_label_containing, "cancelled"));
   close_dialog (dialog);
   g_assert_cmpuint (n_people (), ==, 7);
 }
@@ -572,24 +387,27 @@ test_guard (void)
   GtkWidget      *root = GTK_WIDGET (dialog);
   GtkWidget      *question;
 
-  WAIT_UNTIL (on_page (dialog, "preview"));
+  PD_WAIT_UNTIL (on_page (dialog, "preview"));
   confirm_drift (dialog, "Favourite Colour");
-  adw_action_row_activate (ADW_ACTION_ROW (find_in (root, is_row, "Full")));
-  WAIT_UNTIL (find_in (root, is_row, "End their coverage on (YYYY-MM-DD)") != NULL);
-  click_button (root, "Check File");
+  adw_action_row_activate (ADW_ACTION_ROW (pd_test_find_in (root, pd_test_is_row, "Full")));
+  PD_WAIT_UNTIL (pd_test_find_in (root, pd_test_is_row, "End their coverage on (YYYY-MM-DD)")
+                 != NULL);
+  pd_test_click_button (root, "Check File");
 
   /* Six of the seven eligible people would go: it asks, naming the numbers. */
-  question = wait_for_widget (is_message_dialog, "End Coverage for Many People?");
+  question = pd_test_wait_for_widget (pd_test_is_message_dialog, "End Coverage for Many People?");
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (question)), "6 of 7"));
-  click_button (question, "Cancel");
-  WAIT_UNTIL (on_page (dialog, "preview")
-              && find_in (root, is_label_containing, "Nothing was changed") != NULL);
+  pd_test_click_button (question, "Cancel");
+  PD_WAIT_UNTIL (on_page (dialog, "preview")
+                 && pd_test_find_in (root, pd_test_is_label_containing, "Nothing was changed")
+                        != NULL);
 
-  click_button (root, "Check File");
-  question = wait_for_widget (is_message_dialog, "End Coverage for Many People?");
-  click_button (question, "Terminate Them");
-  WAIT_UNTIL (on_page (dialog, "result"));
-  g_assert_nonnull (find_in (root, is_label_containing, "6 terminated, 0 rejected"));
+  pd_test_click_button (root, "Check File");
+  question = pd_test_wait_for_widget (pd_test_is_message_dialog, "End Coverage for Many People?");
+  pd_test_click_button (question, "Terminate Them");
+  PD_WAIT_UNTIL (on_page (dialog, "result"));
+  g_assert_nonnull (
+      pd_test_find_in (root, pd_test_is_label_containing, "6 terminated, 0 rejected"));
   close_dialog (dialog);
   g_assert_cmpuint (n_with_status ("eligible"), ==, 7);
   g_assert_cmpuint (n_uploads (), ==, 1);
@@ -605,18 +423,19 @@ test_ambiguous_dates (void)
   PdImportDialog *dialog = open_dialog (file);
   GtkWidget      *root = GTK_WIDGET (dialog);
 
-  WAIT_UNTIL (on_page (dialog, "preview"));
+  PD_WAIT_UNTIL (on_page (dialog, "preview"));
   confirm_drift (dialog, "Email");
-  click_button (root, "Check File");
+  pd_test_click_button (root, "Check File");
   /* Asked, and the check waits for the answer. */
-  WAIT_UNTIL (on_page (dialog, "preview") && find_in (root, is_row, "Order of the dates") != NULL);
+  PD_WAIT_UNTIL (on_page (dialog, "preview")
+                 && pd_test_find_in (root, pd_test_is_row, "Order of the dates") != NULL);
   g_assert_false (button_sensitive (root, "Check File"));
-  choose_in_dropdown (root, "Order of the dates", "Day first (DD/MM/YYYY)");
-  WAIT_UNTIL (button_sensitive (root, "Check File"));
-  click_button (root, "Check File");
-  WAIT_UNTIL (on_page (dialog, "result"));
-  click_button (root, "Import");
-  WAIT_UNTIL (on_page (dialog, "done"));
+  pd_test_choose_in_dropdown (root, "Order of the dates", "Day first (DD/MM/YYYY)");
+  PD_WAIT_UNTIL (button_sensitive (root, "Check File"));
+  pd_test_click_button (root, "Check File");
+  PD_WAIT_UNTIL (on_page (dialog, "result"));
+  pd_test_click_button (root, "Import");
+  PD_WAIT_UNTIL (on_page (dialog, "done"));
   {
     g_autoptr (GPtrArray) list = people ();
     gboolean found = FALSE;
@@ -631,8 +450,8 @@ test_ambiguous_dates (void)
     g_assert_true (found);
   }
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
-  click_button (root, "Close");
-  WAIT_UNTIL (dialog == NULL);
+  pd_test_click_button (root, "Close");
+  PD_WAIT_UNTIL (dialog == NULL);
 }
 
 /* The window's own button: it opens the flow and the file chooser; the result is a toast. */
@@ -645,21 +464,21 @@ test_from_window (void)
   GtkWidget      *chooser;
   PdImportDialog *dialog;
 
-  select_tab ("People");
-  click_button (GTK_WIDGET (fx.window), "Upload Eligibility File");
-  dialog = PD_IMPORT_DIALOG (wait_for_widget ((MatchFunc)is_type, "PdImportDialog"));
+  pd_test_select_tab (GTK_WIDGET (fx.window), "People");
+  pd_test_click_button (GTK_WIDGET (fx.window), "Upload Eligibility File");
+  dialog = PD_IMPORT_DIALOG (pd_test_wait_for_widget (pd_test_is_type, "PdImportDialog"));
   g_object_add_weak_pointer (G_OBJECT (dialog), (gpointer *)&dialog);
-  chooser = wait_for_widget ((MatchFunc)is_type, "GtkFileChooserDialog");
+  chooser = pd_test_wait_for_widget (pd_test_is_type, "GtkFileChooserDialog");
   /* As if the file had been chosen; then the chooser goes away. */
   pd_import_dialog_set_file (dialog, file);
   gtk_window_close (GTK_WINDOW (chooser));
-  WAIT_UNTIL (dialog != NULL && on_page (dialog, "preview"));
+  PD_WAIT_UNTIL (dialog != NULL && on_page (dialog, "preview"));
   g_assert_true (button_sensitive (GTK_WIDGET (dialog), "Check File"));
-  click_button (GTK_WIDGET (dialog), "Check File");
-  WAIT_UNTIL (on_page (dialog, "result"));
-  click_button (GTK_WIDGET (dialog), "Import");
-  WAIT_UNTIL (dialog == NULL);
-  wait_for_widget (is_label_containing, "Imported “from-window.csv”");
+  pd_test_click_button (GTK_WIDGET (dialog), "Check File");
+  PD_WAIT_UNTIL (on_page (dialog, "result"));
+  pd_test_click_button (GTK_WIDGET (dialog), "Import");
+  PD_WAIT_UNTIL (dialog == NULL);
+  pd_test_wait_for_widget (pd_test_is_label_containing, "Imported “from-window.csv”");
   g_assert_cmpuint (n_people (), ==, 10);
 }
 
@@ -686,43 +505,19 @@ open_window (void)
   fx.store = pd_store_open (fx.path, &error);
   g_assert_no_error (error);
   create_partner ();
-  fx.window = pd_window_new (GTK_APPLICATION (fx.app), fx.store, NULL);
-  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *)&fx.window);
-  gtk_window_present (GTK_WINDOW (fx.window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (fx.window)));
+  pd_test_show_window (fx.app, fx.store, 0, 0, &fx.window);
   g_assert_true (pd_window_select_partner (fx.window, fx.partner_id));
-}
-
-static void
-remove_dir (const char *dir)
-{
-  g_autoptr (GDir) d = g_dir_open (dir, 0, NULL);
-  const char *name;
-
-  while (d != NULL && (name = g_dir_read_name (d)) != NULL)
-    {
-      g_autofree char *path = g_build_filename (dir, name, NULL);
-
-      g_unlink (path);
-    }
-  g_rmdir (dir);
 }
 
 int
 main (int argc, char *argv[])
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
+  pd_test_ui_init (&argc, &argv);
 
-  fx.dir = g_dir_make_tmp ("test-import-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx.path = g_build_filename (fx.dir, "partner-desk.db", NULL);
-  fx.app = pd_application_new ();
-  g_application_register (G_APPLICATION (fx.app), NULL, &error);
-  g_assert_no_error (error);
+  fx.dir = pd_test_make_dir ("test-import-ui-XXXXXX", &fx.path);
+  fx.app = pd_test_register_app ();
   open_window ();
 
   g_test_add_func ("/import-ui/upload-button", test_upload_button);
@@ -735,14 +530,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/import-ui/from-window", test_from_window);
   status = g_test_run ();
 
-  if (fx.window != NULL)
-    {
-      gtk_window_destroy (GTK_WINDOW (fx.window));
-      WAIT_UNTIL (fx.window == NULL);
-    }
+  pd_test_destroy_window (&fx.window);
   g_clear_object (&fx.store);
   g_clear_object (&fx.app);
-  remove_dir (fx.dir);
+  pd_test_remove_tree (fx.dir);
   g_free (fx.partner_id);
   g_free (fx.path);
   g_free (fx.dir);

@@ -6,6 +6,7 @@
 #include <unistd.h>
 
 #include "pd-core.h"
+#include "pd-test-util.h"
 
 typedef struct {
   char    *dir;
@@ -13,27 +14,6 @@ typedef struct {
   PdStore *store;
   char    *partner_id;
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
 
 static char *
 add_partner (Fixture    *f,
@@ -54,11 +34,7 @@ fixture_setup (Fixture       *f,
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("pd-test-import-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "partner-desk.db", NULL);
-  f->store = pd_store_open (f->path, &error);
-  g_assert_no_error (error);
+  f->store = pd_test_open_store ("pd-test-import-XXXXXX", NULL, &f->dir, &f->path);
   f->partner_id = add_partner (f, "Acme Logistics GmbH");
 }
 
@@ -67,7 +43,7 @@ fixture_teardown (Fixture       *f,
                   gconstpointer  data)
 {
   g_clear_object (&f->store);
-  remove_tree (f->dir);
+  pd_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->path);
   g_free (f->partner_id);
@@ -1140,7 +1116,7 @@ test_sample_data (Fixture       *f,
   uploads = pd_store_list (store, &pd_upload_type, NULL, NULL, &error);
   g_assert_cmpuint (uploads->len, >=, 20);
   g_clear_object (&store);
-  remove_tree (dir);
+  pd_test_remove_tree (dir);
 }
 
 /* Alone with the database (a scheduled import), the import uses a rollback journal for its

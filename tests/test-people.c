@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "pd-people-page.h"
+#include "pd-test-ui.h"
 
 #define N_BULK 20000
 
@@ -27,39 +28,6 @@ static const char *const last_names[]
 static const char *const eligibility[]
     = { "eligible", "eligible", "eligible", "ineligible", "terminated" };
 static const char *const enrollment[] = { "not_enrolled", "invited", "enrolled", "declined" };
-
-/* Waiting without sleeping */
-
-static gboolean
-wake_up (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate (void)
-{
-  gboolean woke = FALSE;
-  guint    id = g_timeout_add (10, wake_up, &woke);
-
-  g_main_context_iteration (NULL, TRUE);
-  if (!woke)
-    g_source_remove (id);
-}
-
-#define WAIT_UNTIL(cond)                                                                           \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    gint64 wait_end_ = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;                              \
-    while (!(cond))                                                                                \
-      {                                                                                            \
-        if (g_get_monotonic_time () > wait_end_)                                                   \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
-        iterate ();                                                                                \
-      }                                                                                            \
-  }                                                                                                \
-  G_STMT_END
 
 /* The data: a bulk insert (the test's setup), plus people saved through the store */
 
@@ -514,7 +482,7 @@ test_model (void)
   int position;
 
   pd_people_model_set_filter (model, filter);
-  WAIT_UNTIL (pd_people_model_get_complete (model) && !pd_people_model_get_loading (model));
+  PD_WAIT_UNTIL (pd_people_model_get_complete (model) && !pd_people_model_get_loading (model));
   g_assert_cmpuint (g_list_model_get_n_items (G_LIST_MODEL (model)), ==, n);
   g_assert_cmpuint (pd_people_model_get_n_eligible (model), ==, n_eligible);
   for (guint i = 0; i < G_N_ELEMENTS (positions); i++)
@@ -548,8 +516,8 @@ test_model (void)
     g_assert_cmpstr (pd_record_get_string (person, "phone"), ==, "+49 30 555 0101");
   }
   /* The reload that follows changes nothing more. */
-  WAIT_UNTIL (pd_people_model_get_loading (model));
-  WAIT_UNTIL (!pd_people_model_get_loading (model));
+  PD_WAIT_UNTIL (pd_people_model_get_loading (model));
+  PD_WAIT_UNTIL (!pd_people_model_get_loading (model));
   g_assert_cmpuint (changes->len, ==, 3);
 
   /* A new person: one item inserted where the order puts it. */
@@ -557,7 +525,7 @@ test_model (void)
   {
     g_autoptr (PdRecord) added = save_person ("Aaron", "Aachen", "A0001", "employee", NULL);
 
-    WAIT_UNTIL (changes->len > 0 && !pd_people_model_get_loading (model));
+    PD_WAIT_UNTIL (changes->len > 0 && !pd_people_model_get_loading (model));
     position = pd_people_model_find (model, pd_record_get_id (added));
     g_assert_cmpint (position, ==, 0);
     g_assert_cmpuint (changes->len, ==, 3);
@@ -569,7 +537,7 @@ test_model (void)
     g_array_set_size (changes, 0);
     g_assert_true (pd_store_delete (fx.store, &pd_person_type, pd_record_get_id (added), &error));
     g_assert_no_error (error);
-    WAIT_UNTIL (changes->len > 0 && !pd_people_model_get_loading (model));
+    PD_WAIT_UNTIL (changes->len > 0 && !pd_people_model_get_loading (model));
     g_assert_cmpuint (changes->len, ==, 3);
     g_assert_cmpuint (g_array_index (changes, guint, 0), ==, 0);
     g_assert_cmpuint (g_array_index (changes, guint, 1), ==, 1);
@@ -578,47 +546,7 @@ test_model (void)
   g_signal_handlers_disconnect_by_data (model, changes);
 }
 
-/* The tab under Xvfb */
-
-typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
-
-static GtkWidget *
-find_in (GtkWidget *root, MatchFunc match, const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return NULL;
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_in (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_anywhere (MatchFunc match, const char *text)
-{
-  g_autoptr (GList) toplevels = g_list_reverse (gtk_window_list_toplevels ());
-  GtkWidget *found = NULL;
-
-  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
-    found = find_in (l->data, match, text);
-  return found;
-}
-
-static GtkWidget *
-wait_for_widget (MatchFunc match, const char *text)
-{
-  GtkWidget *found = NULL;
-
-  WAIT_UNTIL ((found = find_anywhere (match, text)) != NULL);
-  return found;
-}
+/* The tab under Xvfb (finders in pd-test-ui.c; names compare exactly here) */
 
 static gboolean
 is_label (GtkWidget *widget, const char *text)
@@ -680,7 +608,7 @@ open_page (PdPeoplePage **page)
   gtk_window_set_default_size (GTK_WINDOW (window), 1000, 700);
   gtk_window_set_child (GTK_WINDOW (window), GTK_WIDGET (*page));
   gtk_window_present (GTK_WINDOW (window));
-  WAIT_UNTIL (gtk_widget_get_mapped (window));
+  PD_WAIT_UNTIL (gtk_widget_get_mapped (window));
   return window;
 }
 
@@ -694,7 +622,7 @@ is_column_view (GtkWidget *widget, const char *text)
 static void
 check_header_sort (GtkWidget *window, PdPeoplePage *page)
 {
-  GtkColumnView *view = GTK_COLUMN_VIEW (find_in (window, is_column_view, NULL));
+  GtkColumnView *view = GTK_COLUMN_VIEW (pd_test_find_in (window, is_column_view, NULL));
   g_autoptr (GtkColumnViewColumn) column
       = g_list_model_get_item (gtk_column_view_get_columns (view), 1);
   PdPeopleModel *model = pd_people_page_get_model (page);
@@ -705,9 +633,9 @@ check_header_sort (GtkWidget *window, PdPeoplePage *page)
 
   g_assert_cmpstr (gtk_column_view_column_get_title (column), ==, "Member ID");
   gtk_column_view_sort_by_column (view, column, GTK_SORT_DESCENDING);
-  WAIT_UNTIL (pd_people_model_get_filter (model)->sort == PD_PEOPLE_SORT_MEMBER_ID
-              && pd_people_model_get_filter (model)->descending
-              && pd_people_model_get_complete (model) && !pd_people_model_get_loading (model));
+  PD_WAIT_UNTIL (pd_people_model_get_filter (model)->sort == PD_PEOPLE_SORT_MEMBER_ID
+                 && pd_people_model_get_filter (model)->descending
+                 && pd_people_model_get_complete (model) && !pd_people_model_get_loading (model));
   filter->sort = PD_PEOPLE_SORT_MEMBER_ID;
   filter->descending = TRUE;
   expected = expected_rowids (filter, &n_eligible);
@@ -730,66 +658,69 @@ test_page (void)
   PdRecord        *dependent = NULL;
 
   /* Every control is named for assistive technologies (and found that way here). */
-  g_assert_nonnull (find_in (window, has_accessible_tooltip, "Filter by eligibility"));
-  g_assert_nonnull (find_in (window, has_accessible_tooltip, "Filter by enrollment"));
-  g_assert_nonnull (find_in (window, has_accessible_tooltip, "Filter by relationship"));
+  g_assert_nonnull (pd_test_find_in (window, has_accessible_tooltip, "Filter by eligibility"));
+  g_assert_nonnull (pd_test_find_in (window, has_accessible_tooltip, "Filter by enrollment"));
+  g_assert_nonnull (pd_test_find_in (window, has_accessible_tooltip, "Filter by relationship"));
   g_assert_nonnull (pd_people_page_get_upload_slot (page));
 
   pd_people_page_set_partner_id (page, fx.partner_id);
   all_label = count_label_for (filter);
-  wait_for_widget (is_label, all_label);
+  pd_test_wait_for_widget (is_label, all_label);
 
   /* Search narrows the count. */
-  search = find_in (window, has_accessible_tooltip, "Search people");
+  search = pd_test_find_in (window, has_accessible_tooltip, "Search people");
   g_assert_true (GTK_IS_SEARCH_ENTRY (search));
   gtk_editable_set_text (GTK_EDITABLE (search), "ÖZDEMIR");
   filter->search = g_strdup ("ÖZDEMIR");
   search_label = count_label_for (filter);
-  wait_for_widget (is_label, search_label);
+  pd_test_wait_for_widget (is_label, search_label);
 
   /* A filter on top of it. */
-  dropdown = find_in (window, has_accessible_tooltip, "Filter by eligibility");
+  dropdown = pd_test_find_in (window, has_accessible_tooltip, "Filter by eligibility");
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown),
                               3); /* Any, Eligible, Ineligible, Terminated */
   filter->eligibility = g_strdup ("terminated");
   filter_label = count_label_for (filter);
-  wait_for_widget (is_label, filter_label);
+  pd_test_wait_for_widget (is_label, filter_label);
   gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), 0);
   gtk_editable_set_text (GTK_EDITABLE (search), "");
-  wait_for_widget (is_label, all_label);
+  pd_test_wait_for_widget (is_label, all_label);
 
   /* Create Person through the dialog: one more row, selected. */
   gtk_widget_activate_action (GTK_WIDGET (page), "people.create", NULL);
-  editor = wait_for_widget (is_editor, "Add Person");
-  gtk_editable_set_text (GTK_EDITABLE (find_in (editor, is_entry_row, "Member ID")), "E7777");
-  gtk_editable_set_text (GTK_EDITABLE (find_in (editor, is_entry_row, "First name")), "Wiebke");
-  gtk_editable_set_text (GTK_EDITABLE (find_in (editor, is_entry_row, "Last name")), "Aalto");
-  gtk_editable_set_text (GTK_EDITABLE (find_in (editor, is_entry_row, "Date of birth")),
+  editor = pd_test_wait_for_widget (is_editor, "Add Person");
+  gtk_editable_set_text (GTK_EDITABLE (pd_test_find_in (editor, is_entry_row, "Member ID")),
+                         "E7777");
+  gtk_editable_set_text (GTK_EDITABLE (pd_test_find_in (editor, is_entry_row, "First name")),
+                         "Wiebke");
+  gtk_editable_set_text (GTK_EDITABLE (pd_test_find_in (editor, is_entry_row, "Last name")),
+                         "Aalto");
+  gtk_editable_set_text (GTK_EDITABLE (pd_test_find_in (editor, is_entry_row, "Date of birth")),
                          "1988-08-08");
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *)&editor);
-  WAIT_UNTIL (gtk_widget_is_sensitive (find_in (editor, is_save_button, "Save")));
-  gtk_widget_activate (find_in (editor, is_save_button, "Save"));
-  WAIT_UNTIL (editor == NULL);
+  PD_WAIT_UNTIL (gtk_widget_is_sensitive (pd_test_find_in (editor, is_save_button, "Save")));
+  gtk_widget_activate (pd_test_find_in (editor, is_save_button, "Save"));
+  PD_WAIT_UNTIL (editor == NULL);
   g_clear_pointer (&all_label, g_free);
   g_clear_pointer (&filter->search, g_free);
   g_clear_pointer (&filter->eligibility, g_free);
   all_label = count_label_for (filter);
-  wait_for_widget (is_label, all_label);
-  wait_for_widget (is_cell, "Aalto, Wiebke");
+  pd_test_wait_for_widget (is_label, all_label);
+  pd_test_wait_for_widget (is_cell, "Aalto, Wiebke");
 
   /* A dependent shows whose dependent it is. */
   g_clear_object (&dependent);
   dependent = save_person ("Kuno", "Quandt", "E9001-3", "child", "E9001");
   gtk_editable_set_text (GTK_EDITABLE (search), "Quandt");
-  wait_for_widget (is_cell, "Quandt, Kuno");
-  wait_for_widget (is_cell, "E9001 · Kasimir Quandt");
+  pd_test_wait_for_widget (is_cell, "Quandt, Kuno");
+  pd_test_wait_for_widget (is_cell, "E9001 · Kasimir Quandt");
 
   g_clear_object (&dependent);
   gtk_editable_set_text (GTK_EDITABLE (search), "");
   check_header_sort (window, page);
   g_clear_pointer (&all_label, g_free);
   all_label = count_label_for (filter);
-  wait_for_widget (is_label, all_label);
+  pd_test_wait_for_widget (is_label, all_label);
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
@@ -801,7 +732,7 @@ test_empty_state (void)
   g_autofree char *empty_partner = save_partner ("Empty Employer GmbH");
 
   pd_people_page_set_partner_id (page, empty_partner);
-  wait_for_widget (is_label, "No People Yet");
+  pd_test_wait_for_widget (is_label, "No People Yet");
   g_assert_true (gtk_widget_get_mapped (pd_people_page_get_empty_upload_slot (page)));
   gtk_window_destroy (GTK_WINDOW (window));
 }
@@ -812,13 +743,10 @@ main (int argc, char *argv[])
   g_autoptr (GError) error = NULL;
   int status;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
+  pd_test_ui_init (&argc, &argv);
   adw_init ();
 
-  fx.dir = g_dir_make_tmp ("test-people-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx.path = g_build_filename (fx.dir, "partner-desk.db", NULL);
+  fx.dir = pd_test_make_dir ("test-people-XXXXXX", &fx.path);
   fx.store = pd_store_open (fx.path, &error);
   g_assert_no_error (error);
   g_assert_cmpint (sqlite3_open (fx.path, &fx.db), ==, SQLITE_OK);
@@ -841,15 +769,7 @@ main (int argc, char *argv[])
 
   sqlite3_close (fx.db);
   g_clear_object (&fx.store);
-  {
-    g_autofree char *wal = g_strconcat (fx.path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (fx.path, "-shm", NULL);
-
-    g_unlink (fx.path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (fx.dir);
-  }
+  pd_test_remove_db (fx.dir, fx.path);
   g_free (fx.partner_id);
   g_free (fx.other_partner_id);
   g_free (fx.path);

@@ -14,6 +14,7 @@
 #include "pd-statistics-view.h"
 #include "pd-stats-item.h"
 #include "pd-window.h"
+#include "pd-test-ui.h"
 
 #define PATIENT "Theodora Quist"
 
@@ -30,220 +31,15 @@ static struct
   PdStatistics  *before;      /* figures before the test's booking */
 } fx;
 
-/* Waiting without sleeping */
-
-static gboolean
-wake_up (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate (void)
-{
-  gboolean woke = FALSE;
-  guint    id = g_timeout_add (10, wake_up, &woke);
-
-  g_main_context_iteration (NULL, TRUE);
-  if (!woke)
-    g_source_remove (id);
-}
-
-#define WAIT_UNTIL(cond)                                                                           \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    gint64 wait_end_ = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;                              \
-    while (!(cond))                                                                                \
-      {                                                                                            \
-        if (g_get_monotonic_time () > wait_end_)                                                   \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
-        iterate ();                                                                                \
-      }                                                                                            \
-  }                                                                                                \
-  G_STMT_END
-
-/* Finding widgets as a user sees them (as in test-window.c) */
-
-typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
-
-static gboolean
-text_equal (const char *shown, const char *wanted)
-{
-  g_autoptr (GString) plain = NULL;
-
-  if (shown == NULL)
-    return FALSE;
-  plain = g_string_new (shown);
-  g_string_replace (plain, "_", "", 0);
-  return g_str_equal (plain->str, wanted);
-}
-
-static GtkWidget *
-find_in (GtkWidget *root, MatchFunc match, const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return NULL;
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_in (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_anywhere (MatchFunc match, const char *text)
-{
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-  GtkWidget *found = NULL;
-
-  toplevels = g_list_reverse (toplevels);
-  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
-    found = find_in (l->data, match, text);
-  return found;
-}
-
-static gboolean
-is_label (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && text_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
-}
-
-static gboolean
-is_label_containing (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
-
-static gboolean
-is_button (GtkWidget *widget, const char *text)
-{
-  if (!GTK_IS_BUTTON (widget))
-    return FALSE;
-  if (text_equal (gtk_button_get_label (GTK_BUTTON (widget)), text)
-      || text_equal (gtk_widget_get_tooltip_text (widget), text))
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if ((ADW_IS_BUTTON_CONTENT (child)
-         && text_equal (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), text))
-        || is_label (child, text))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-is_entry_row (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_ENTRY_ROW (widget)
-         && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
-}
-
-static gboolean
-is_row (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_PREFERENCES_ROW (widget)
-         && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
-}
-
-static gboolean
-is_window_titled (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_WINDOW (widget) && text_equal (gtk_window_get_title (GTK_WINDOW (widget)), text);
-}
-
-static gboolean
-is_message_dialog (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget)
-         && text_equal (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)), text);
-}
-
-static gboolean
-is_type (GtkWidget *widget, const char *type_name)
-{
-  return G_TYPE_CHECK_INSTANCE_TYPE (widget, g_type_from_name (type_name));
-}
-
-static GtkWidget *
-wait_for_widget (MatchFunc match, const char *text)
-{
-  GtkWidget *found = NULL;
-
-  WAIT_UNTIL ((found = find_anywhere (match, text)) != NULL);
-  return found;
-}
-
-static void
-click_button (GtkWidget *root, const char *label)
-{
-  GtkWidget *button = root ? find_in (root, is_button, label) : wait_for_widget (is_button, label);
-
-  if (button == NULL)
-    g_error ("no button “%s”", label);
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_assert_true (gtk_widget_activate (button));
-}
-
-static void
-type_into (GtkWidget *root, const char *row_title, const char *text)
-{
-  GtkWidget *row = find_in (root, is_entry_row, row_title);
-
-  if (row == NULL)
-    g_error ("no entry row “%s”", row_title);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-}
-
-static gboolean
-window_gone (GtkWidget **window)
-{
-  return *window == NULL;
-}
-
-static void
-wait_closed (GtkWidget *window)
-{
-  g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
-  WAIT_UNTIL (window_gone (&window));
-}
-
-static void
-select_tab (const char *title)
-{
-  GtkWidget *notebook = find_in (GTK_WIDGET (fx.window), is_type, "GtkNotebook");
-  int        n;
-
-  g_assert_nonnull (notebook);
-  n = gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook));
-  for (int i = 0; i < n; i++)
-    {
-      GtkWidget *page = gtk_notebook_get_nth_page (GTK_NOTEBOOK (notebook), i);
-
-      if (text_equal (gtk_notebook_get_tab_label_text (GTK_NOTEBOOK (notebook), page), title))
-        {
-          gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), i);
-          WAIT_UNTIL (gtk_widget_get_mapped (page));
-          return;
-        }
-    }
-  g_error ("no tab “%s”", title);
-}
+/* Finding widgets as a user sees them: pd-test-ui.c */
 
 /* The Statistics tab */
 
 static PdStatisticsPage *
 stats_page (void)
 {
-  GtkWidget *page = find_in (GTK_WIDGET (fx.window), is_type, "PdStatisticsPage");
-
-  g_assert_nonnull (page);
+  GtkWidget *page
+      = pd_test_find_required (GTK_WIDGET (fx.window), pd_test_is_a, "PdStatisticsPage");
   return PD_STATISTICS_PAGE (page);
 }
 
@@ -267,8 +63,9 @@ cards_show (const PdStatistics *stats)
   g_autofree char *commission = pd_money_format (stats->total.commission, pd_money_get_currency ());
 
   return !pd_statistics_page_get_busy (PD_STATISTICS_PAGE (page))
-         && find_in (page, is_label, count) != NULL && find_in (page, is_label, revenue) != NULL
-         && find_in (page, is_label, commission) != NULL;
+         && pd_test_find_in (page, pd_test_is_label, count) != NULL
+         && pd_test_find_in (page, pd_test_is_label, revenue) != NULL
+         && pd_test_find_in (page, pd_test_is_label, commission) != NULL;
 }
 
 static gboolean
@@ -282,9 +79,7 @@ same_figures (const PdStatistics *a, const PdStatistics *b)
 static PdPeriodPicker *
 period_picker (GtkWidget *root)
 {
-  GtkWidget *picker = find_in (root, is_type, "PdPeriodPicker");
-
-  g_assert_nonnull (picker);
+  GtkWidget *picker = pd_test_find_required (root, pd_test_is_a, "PdPeriodPicker");
   return PD_PERIOD_PICKER (picker);
 }
 
@@ -295,7 +90,7 @@ show_statistics_for_year (void)
 
   g_date_subtract_days (&last, 1);
   g_assert_true (pd_window_select_partner (fx.window, fx.partner_id));
-  select_tab ("Statistics");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Statistics");
   pd_period_picker_set_custom (period_picker (GTK_WIDGET (stats_page ())), &fx.period.from, &last);
 }
 
@@ -307,7 +102,7 @@ test_totals (void)
 
   show_statistics_for_year ();
   g_assert_cmpint (expected->total.count, >, 0);
-  WAIT_UNTIL (cards_show (expected));
+  PD_WAIT_UNTIL (cards_show (expected));
   shown = pd_statistics_page_get_statistics (stats_page ());
   g_assert_true (same_figures (shown, expected));
   g_assert_cmpuint (shown->by_examination->len, ==, expected->by_examination->len);
@@ -348,20 +143,20 @@ test_record_booking (void)
   GtkWidget *dialog;
   guint      position;
 
-  click_button (GTK_WIDGET (stats_page ()), "Record Booking");
-  dialog = wait_for_widget (is_window_titled, "Record Booking");
+  pd_test_click_button (GTK_WIDGET (stats_page ()), "Record Booking");
+  dialog = pd_test_wait_for_widget (pd_test_is_window_titled, "Record Booking");
   /* Nothing typed yet: Save waits for a patient. */
-  g_assert_false (gtk_widget_is_sensitive (find_in (dialog, is_button, "Save")));
+  g_assert_false (gtk_widget_is_sensitive (pd_test_find_in (dialog, pd_test_is_button, "Save")));
   pd_booking_dialog_set_date (PD_BOOKING_DIALOG (dialog), when);
-  type_into (dialog, "Patient", PATIENT);
-  WAIT_UNTIL (gtk_widget_is_sensitive (find_in (dialog, is_button, "Save")));
-  click_button (dialog, "Save");
-  wait_closed (dialog);
+  pd_test_type_into (dialog, "Patient", PATIENT);
+  PD_WAIT_UNTIL (gtk_widget_is_sensitive (pd_test_find_in (dialog, pd_test_is_button, "Save")));
+  pd_test_click_button (dialog, "Save");
+  pd_test_wait_closed (dialog);
 
   after = core_statistics ();
   g_assert_cmpint (after->total.count, ==, fx.before->total.count + 1);
-  WAIT_UNTIL (cards_show (after));
-  WAIT_UNTIL (find_line (PATIENT, &position) != NULL);
+  PD_WAIT_UNTIL (cards_show (after));
+  PD_WAIT_UNTIL (find_line (PATIENT, &position) != NULL);
 }
 
 static void
@@ -377,20 +172,20 @@ test_cancel_booking (void)
   g_assert_nonnull (line);
   g_assert_false (line->cancelled);
   gtk_selection_model_select_item (pd_statistics_page_get_bookings (stats_page ()), position, TRUE);
-  click_button (GTK_WIDGET (stats_page ()), "Cancel Booking");
-  dialog = wait_for_widget (is_message_dialog, "Cancel this booking?");
+  pd_test_click_button (GTK_WIDGET (stats_page ()), "Cancel Booking");
+  dialog = pd_test_wait_for_widget (pd_test_is_message_dialog, "Cancel this booking?");
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "cancel-booking");
 
   /* A cancelled booking earns nothing: back to the figures before, one more cancelled. */
   after = core_statistics ();
-  WAIT_UNTIL (after->total.cancelled == fx.before->total.cancelled + 1);
+  PD_WAIT_UNTIL (after->total.cancelled == fx.before->total.cancelled + 1);
   g_assert_cmpint (after->total.count, ==, fx.before->total.count);
   g_assert_cmpint (after->total.commission, ==, fx.before->total.commission);
   g_assert_cmpint (after->total.commission, <=, booked->total.commission);
   g_assert_cmpint (booked->total.count, ==, fx.before->total.count + 1);
-  WAIT_UNTIL (cards_show (after));
+  PD_WAIT_UNTIL (cards_show (after));
   /* Still listed, as cancelled. */
-  WAIT_UNTIL ((line = find_line (PATIENT, &position)) != NULL && line->cancelled);
+  PD_WAIT_UNTIL ((line = find_line (PATIENT, &position)) != NULL && line->cancelled);
   g_assert_cmpint (line->commission, ==, 0);
 }
 
@@ -456,21 +251,22 @@ test_benefit_warning (void)
       return;
     }
   g_assert_true (pd_window_select_partner (fx.window, fx.employer_id));
-  select_tab ("Statistics");
-  click_button (GTK_WIDGET (stats_page ()), "Record Booking");
-  dialog = wait_for_widget (is_window_titled, "Record Booking");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Statistics");
+  pd_test_click_button (GTK_WIDGET (stats_page ()), "Record Booking");
+  dialog = pd_test_wait_for_widget (pd_test_is_window_titled, "Record Booking");
   g_assert_true (pd_booking_dialog_select_examination (PD_BOOKING_DIALOG (dialog), exam));
   /* Typing finds the partner's person; choosing it makes the booking theirs. */
-  type_into (dialog, "Patient", name);
-  row = wait_for_widget (is_row, name);
+  pd_test_type_into (dialog, "Patient", name);
+  row = pd_test_wait_for_widget (pd_test_is_row, name);
   g_assert_true (ADW_IS_ACTION_ROW (row));
   gtk_widget_activate (row);
-  WAIT_UNTIL (find_in (dialog, is_label_containing, "Person of this partner") != NULL);
-  click_button (dialog, "Save");
-  question = wait_for_widget (is_message_dialog, "Book anyway?");
+  PD_WAIT_UNTIL (pd_test_find_in (dialog, pd_test_is_label_containing, "Person of this partner")
+                 != NULL);
+  pd_test_click_button (dialog, "Save");
+  question = pd_test_wait_for_widget (pd_test_is_message_dialog, "Book anyway?");
   g_assert_cmpint (count_bookings_of (pd_record_get_id (person)), ==, before);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (question), "book");
-  wait_closed (dialog);
+  pd_test_wait_closed (dialog);
   g_assert_cmpint (count_bookings_of (pd_record_get_id (person)), ==, before + 1);
 }
 
@@ -507,16 +303,16 @@ export_through_button (const char *button, PdStatement *statement, const char *e
   g_autofree char *name = NULL;
   GtkWidget       *chooser;
 
-  click_button (GTK_WIDGET (stats_page ()), button);
-  chooser = wait_for_widget (is_file_chooser, NULL);
+  pd_test_click_button (GTK_WIDGET (stats_page ()), button);
+  chooser = pd_test_wait_for_widget (is_file_chooser, NULL);
   name = gtk_file_chooser_get_current_name (GTK_FILE_CHOOSER (chooser));
   g_assert_cmpstr (name, ==, suggested);
   g_object_add_weak_pointer (G_OBJECT (chooser), (gpointer *)&chooser);
   gtk_window_close (GTK_WINDOW (chooser));
-  WAIT_UNTIL (window_gone (&chooser));
+  PD_WAIT_UNTIL (chooser == NULL);
   pd_statistics_page_export (stats_page (), extension, path);
-  WAIT_UNTIL (g_file_test (path, G_FILE_TEST_EXISTS)
-              && !pd_statistics_page_get_busy (stats_page ()));
+  PD_WAIT_UNTIL (g_file_test (path, G_FILE_TEST_EXISTS)
+                 && !pd_statistics_page_get_busy (stats_page ()));
 }
 
 static void
@@ -532,7 +328,7 @@ test_export (void)
   g_autoptr (GError) error = NULL;
   int status = 0;
 
-  wait_for_widget (is_button, "Export CSV…");
+  pd_test_wait_for_widget (pd_test_is_button, "Export CSV…");
   export_through_button ("Export CSV…", statement, "csv", csv_path);
   g_assert_true (g_file_get_contents (csv_path, &csv, NULL, &error));
   g_assert_no_error (error);
@@ -570,7 +366,7 @@ test_bad_period (void)
   g_assert_false (pd_period_init_dates (&unused, &first, &last, &expected));
   pd_period_picker_set_custom (picker, &first, &last);
   g_assert_cmpstr (pd_period_picker_get_error (picker), ==, expected->message);
-  wait_for_widget (is_label, expected->message);
+  pd_test_wait_for_widget (pd_test_is_label, expected->message);
   g_assert_false (pd_statistics_page_get_busy (stats_page ()));
   /* The figures shown are still those of the last valid period. */
   g_assert_true (pd_statistics_page_get_statistics (stats_page ()) == shown);
@@ -581,7 +377,8 @@ test_bad_period (void)
 static void
 test_practice_view (void)
 {
-  AdwViewStack *stack = ADW_VIEW_STACK (find_in (GTK_WIDGET (fx.window), is_type, "AdwViewStack"));
+  AdwViewStack *stack
+      = ADW_VIEW_STACK (pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_a, "AdwViewStack"));
   g_autoptr (GPtrArray) rows = NULL;
   g_autoptr (GError) error = NULL;
   gint64           count = 0;
@@ -591,7 +388,7 @@ test_practice_view (void)
 
   g_assert_nonnull (stack);
   adw_view_stack_set_visible_child_name (stack, "statistics");
-  view = wait_for_widget (is_type, "PdStatisticsView");
+  view = pd_test_wait_for_widget (pd_test_is_a, "PdStatisticsView");
   pd_period_picker_set_choice (period_picker (view), PD_PERIOD_CHOICE_LAST_MONTH);
   pd_period_init (&period, PD_PERIOD_LAST_MONTH, NULL);
   rows = pd_statistics_compare_partners (fx.store, &period, &error);
@@ -599,12 +396,12 @@ test_practice_view (void)
   for (guint i = 0; i < rows->len; i++)
     count += ((PdStatisticsRow *)g_ptr_array_index (rows, i))->count;
   count_text = g_strdup_printf (" %s bookings", pd_number_format (count));
-  WAIT_UNTIL (!pd_statistics_view_get_busy (PD_STATISTICS_VIEW (view))
-              && g_list_model_get_n_items (
-                     G_LIST_MODEL (pd_statistics_view_get_selection (PD_STATISTICS_VIEW (view))))
-                     == rows->len);
+  PD_WAIT_UNTIL (!pd_statistics_view_get_busy (PD_STATISTICS_VIEW (view))
+                 && g_list_model_get_n_items (
+                        G_LIST_MODEL (pd_statistics_view_get_selection (PD_STATISTICS_VIEW (view))))
+                        == rows->len);
   g_assert_cmpuint (rows->len, >, 0);
-  wait_for_widget (is_label_containing, count_text);
+  pd_test_wait_for_widget (pd_test_is_label_containing, count_text);
   adw_view_stack_set_visible_child_name (stack, "partners");
 }
 
@@ -613,7 +410,7 @@ test_practice_view (void)
 static guint
 n_benefits (void)
 {
-  GtkWidget *page = find_in (GTK_WIDGET (fx.window), is_type, "PdBenefitsPage");
+  GtkWidget *page = pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_a, "PdBenefitsPage");
 
   return g_list_model_get_n_items (
       G_LIST_MODEL (pd_benefits_page_get_selection (PD_BENEFITS_PAGE (page))));
@@ -640,7 +437,7 @@ uncovered_examination (void)
 static void
 choose_in_combo_row (GtkWidget *root, const char *title, const char *item)
 {
-  GtkWidget  *row = find_in (root, is_row, title);
+  GtkWidget  *row = pd_test_find_in (root, pd_test_is_row, title);
   GListModel *model;
 
   g_assert_true (ADW_IS_COMBO_ROW (row));
@@ -663,25 +460,25 @@ test_benefits (void)
 
   /* Not an employer: the tab says benefits are for employers. */
   g_assert_true (pd_window_select_partner (fx.window, fx.partner_id));
-  select_tab ("Benefits");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Benefits");
   if (!g_str_equal (pd_record_get_string (pd_window_get_partner (fx.window), "kind"), "employer"))
-    wait_for_widget (is_label, "Benefits Apply to Employers");
+    pd_test_wait_for_widget (pd_test_is_label, "Benefits Apply to Employers");
 
   g_assert_true (pd_window_select_partner (fx.window, fx.employer_id));
-  select_tab ("Benefits");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Benefits");
   before = n_benefits ();
   examination = uncovered_examination ();
-  click_button (NULL, "Add Benefit");
-  editor = wait_for_widget (is_window_titled, "Add Benefit");
+  pd_test_click_button (NULL, "Add Benefit");
+  editor = pd_test_wait_for_widget (pd_test_is_window_titled, "Add Benefit");
   choose_in_combo_row (editor, "Covered examination", examination);
-  type_into (editor, "Visits per year", "2");
-  type_into (editor, "Waiting period in days", "30");
-  WAIT_UNTIL (gtk_widget_is_sensitive (find_in (editor, is_button, "Save")));
-  click_button (editor, "Save");
-  wait_closed (editor);
-  WAIT_UNTIL (n_benefits () == before + 1);
-  wait_for_widget (is_label, examination);
-  wait_for_widget (is_label, "30 days");
+  pd_test_type_into (editor, "Visits per year", "2");
+  pd_test_type_into (editor, "Waiting period in days", "30");
+  PD_WAIT_UNTIL (gtk_widget_is_sensitive (pd_test_find_in (editor, pd_test_is_button, "Save")));
+  pd_test_click_button (editor, "Save");
+  pd_test_wait_closed (editor);
+  PD_WAIT_UNTIL (n_benefits () == before + 1);
+  pd_test_wait_for_widget (pd_test_is_label, examination);
+  pd_test_wait_for_widget (pd_test_is_label, "30 days");
 }
 
 /* The examinations catalogue in Preferences */
@@ -689,7 +486,7 @@ test_benefits (void)
 static const char *
 error_beside (GtkWidget *root, const char *message)
 {
-  GtkWidget *label = find_in (root, is_label, message);
+  GtkWidget *label = pd_test_find_in (root, pd_test_is_label, message);
 
   return label ? gtk_label_get_text (GTK_LABEL (label)) : NULL;
 }
@@ -720,33 +517,33 @@ test_catalogue (void)
   prefs = pd_preferences_window_new (GTK_WINDOW (fx.window), fx.store);
   gtk_window_present (GTK_WINDOW (prefs));
   adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (prefs), "examinations");
-  wait_for_widget (is_button, "Add Examination");
-  click_button (NULL, "Add Examination");
-  editor = wait_for_widget (is_window_titled, "Add Examination");
+  pd_test_wait_for_widget (pd_test_is_button, "Add Examination");
+  pd_test_click_button (NULL, "Add Examination");
+  editor = pd_test_wait_for_widget (pd_test_is_window_titled, "Add Examination");
 
   /* A code in use: the core's message beside the field, Save insensitive. */
-  type_into (editor, "Code", code);
-  type_into (editor, "Name", "Test ECG");
-  type_into (editor, "Duration in minutes", "25");
-  WAIT_UNTIL (error_beside (editor, duplicate) != NULL);
-  g_assert_false (gtk_widget_is_sensitive (find_in (editor, is_button, "Save")));
+  pd_test_type_into (editor, "Code", code);
+  pd_test_type_into (editor, "Name", "Test ECG");
+  pd_test_type_into (editor, "Duration in minutes", "25");
+  PD_WAIT_UNTIL (error_beside (editor, duplicate) != NULL);
+  g_assert_false (gtk_widget_is_sensitive (pd_test_find_in (editor, pd_test_is_button, "Save")));
 
   /* A negative price, then one too high: their messages, Save still insensitive. */
-  type_into (editor, "Code", "ECG-TEST");
-  WAIT_UNTIL (error_beside (editor, duplicate) == NULL);
-  type_into (editor, price_row, "-5.00");
-  WAIT_UNTIL (error_beside (editor, negative) != NULL);
-  g_assert_false (gtk_widget_is_sensitive (find_in (editor, is_button, "Save")));
-  type_into (editor, price_row, "20000000.00");
-  WAIT_UNTIL (error_beside (editor, too_high) != NULL);
-  g_assert_false (gtk_widget_is_sensitive (find_in (editor, is_button, "Save")));
+  pd_test_type_into (editor, "Code", "ECG-TEST");
+  PD_WAIT_UNTIL (error_beside (editor, duplicate) == NULL);
+  pd_test_type_into (editor, price_row, "-5.00");
+  PD_WAIT_UNTIL (error_beside (editor, negative) != NULL);
+  g_assert_false (gtk_widget_is_sensitive (pd_test_find_in (editor, pd_test_is_button, "Save")));
+  pd_test_type_into (editor, price_row, "20000000.00");
+  PD_WAIT_UNTIL (error_beside (editor, too_high) != NULL);
+  g_assert_false (gtk_widget_is_sensitive (pd_test_find_in (editor, pd_test_is_button, "Save")));
 
   /* Fixed: saved with its price. */
-  type_into (editor, price_row, "12.50");
-  WAIT_UNTIL (gtk_widget_is_sensitive (find_in (editor, is_button, "Save")));
-  click_button (editor, "Save");
-  wait_closed (editor);
-  wait_for_widget (is_row, "ECG-TEST — Test ECG");
+  pd_test_type_into (editor, price_row, "12.50");
+  PD_WAIT_UNTIL (gtk_widget_is_sensitive (pd_test_find_in (editor, pd_test_is_button, "Save")));
+  pd_test_click_button (editor, "Save");
+  pd_test_wait_closed (editor);
+  pd_test_wait_for_widget (pd_test_is_row, "ECG-TEST — Test ECG");
   {
     g_autoptr (GPtrArray) now = pd_catalogue_list (fx.store, TRUE, NULL);
     PdCatalogueEntry *added = NULL;
@@ -768,10 +565,11 @@ test_catalogue (void)
 
   /* Archive asks first, then the row says so. */
   archive_label = g_strdup ("Archive ECG-TEST — Test ECG");
-  click_button (GTK_WIDGET (prefs), archive_label);
-  adw_message_dialog_response (
-      ADW_MESSAGE_DIALOG (wait_for_widget (is_message_dialog, "Archive “Test ECG”?")), "archive");
-  wait_for_widget (is_button, "Bring back ECG-TEST — Test ECG");
+  pd_test_click_button (GTK_WIDGET (prefs), archive_label);
+  adw_message_dialog_response (ADW_MESSAGE_DIALOG (pd_test_wait_for_widget (
+                                   pd_test_is_message_dialog, "Archive “Test ECG”?")),
+                               "archive");
+  pd_test_wait_for_widget (pd_test_is_button, "Bring back ECG-TEST — Test ECG");
   gtk_window_close (GTK_WINDOW (prefs));
 }
 
@@ -846,25 +644,17 @@ main (int argc, char *argv[])
   GObject *store;
   int      status;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
+  pd_test_ui_init (&argc, &argv);
 
-  fx.dir = g_dir_make_tmp ("test-statistics-ui-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx.path = g_build_filename (fx.dir, "partner-desk.db", NULL);
+  fx.dir = pd_test_make_dir ("test-statistics-ui-XXXXXX", &fx.path);
   fx.store = pd_store_open (fx.path, &error);
   g_assert_no_error (error);
   g_assert_true (pd_sample_data_load (fx.store, &error));
   g_assert_no_error (error);
   choose_partners ();
 
-  fx.app = pd_application_new ();
-  g_application_register (G_APPLICATION (fx.app), NULL, &error);
-  g_assert_no_error (error);
-  fx.window = pd_window_new (GTK_APPLICATION (fx.app), fx.store, NULL);
-  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *)&fx.window);
-  gtk_window_present (GTK_WINDOW (fx.window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (fx.window)));
+  fx.app = pd_test_register_app ();
+  pd_test_show_window (fx.app, fx.store, 0, 0, &fx.window);
 
   g_test_add_func ("/statistics-ui/totals", test_totals);
   g_test_add_func ("/statistics-ui/record-booking", test_record_booking);
@@ -880,7 +670,7 @@ main (int argc, char *argv[])
   if (fx.window != NULL)
     {
       gtk_window_close (GTK_WINDOW (fx.window));
-      WAIT_UNTIL (fx.window == NULL);
+      PD_WAIT_UNTIL (fx.window == NULL);
     }
   store = G_OBJECT (fx.store);
   g_object_add_weak_pointer (store, (gpointer *)&fx.store);

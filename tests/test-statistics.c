@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "pd-core.h"
+#include "pd-test-util.h"
 
 typedef struct {
   char     *dir;
@@ -15,27 +16,6 @@ typedef struct {
   PdRecord *p;        /* 10 %, from 2026-03-20 a fixed 5.00 */
   PdRecord *q;        /* 5 % */
 } Fixture;
-
-static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
 
 #define ID(r) pd_record_get_id (r)
 
@@ -108,10 +88,7 @@ fixture_setup (Fixture       *f,
   g_autoptr(GError) error = NULL;
   g_autoptr(PdRecord) cancelled = NULL;
 
-  f->dir = g_dir_make_tmp ("pd-test-statistics-XXXXXX", &error);
-  f->path = g_build_filename (f->dir, "partner-desk.db", NULL);
-  f->store = pd_store_open (f->path, &error);
-  g_assert_no_error (error);
+  f->store = pd_test_open_store ("pd-test-statistics-XXXXXX", NULL, &f->dir, &f->path);
   f->inst_a = new_saved (f, &pd_institution_type, "name", "Riverside Medical Centre");
   f->inst_b = new_saved (f, &pd_institution_type, "name", "Northgate Diagnostics");
   f->e1 = new_saved (f, &pd_examination_type, "code", "Exercise ECG");
@@ -149,7 +126,7 @@ fixture_teardown (Fixture       *f,
   g_clear_object (&f->p);
   g_clear_object (&f->q);
   g_clear_object (&f->store);
-  remove_tree (f->dir);
+  pd_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }
@@ -428,7 +405,7 @@ test_sample_data (void)
       g_assert_cmpint (row->cancelled, <, row->count);
     }
   g_clear_object (&store);
-  remove_tree (dir);
+  pd_test_remove_tree (dir);
 }
 
 int

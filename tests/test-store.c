@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "pd-core.h"
+#include "pd-test-util.h"
 
 typedef struct {
   char    *dir;
@@ -13,37 +14,12 @@ typedef struct {
 } Fixture;
 
 static void
-remove_tree (const char *path)
-{
-  GDir *dir = g_dir_open (path, 0, NULL);
-  const char *name;
-
-  if (dir == NULL)
-    {
-      g_remove (path);
-      return;
-    }
-  while ((name = g_dir_read_name (dir)))
-    {
-      g_autofree char *child = g_build_filename (path, name, NULL);
-
-      remove_tree (child);
-    }
-  g_dir_close (dir);
-  g_rmdir (path);
-}
-
-static void
 fixture_setup (Fixture       *f,
                gconstpointer  data)
 {
   g_autoptr(GError) error = NULL;
 
-  f->dir = g_dir_make_tmp ("pd-test-store-XXXXXX", &error);
-  g_assert_no_error (error);
-  f->path = g_build_filename (f->dir, "data", "partner-desk.db", NULL);
-  f->store = pd_store_open (f->path, &error);
-  g_assert_no_error (error);
+  f->store = pd_test_open_store ("pd-test-store-XXXXXX", "data", &f->dir, &f->path);
   g_assert_nonnull (f->store);
 }
 
@@ -53,7 +29,7 @@ fixture_teardown (Fixture       *f,
 {
   g_clear_object (&f->store);
   g_chmod (f->dir, 0700);
-  remove_tree (f->dir);
+  pd_test_remove_tree (f->dir);
   g_free (f->dir);
   g_free (f->path);
 }
@@ -216,7 +192,7 @@ test_newer_schema (void)
   g_assert_true (g_file_get_contents (path, &after, &after_len, NULL));
   g_assert_cmpmem (before, before_len, after, after_len);
   g_assert_cmpint (count_rows (path, "PRAGMA user_version"), ==, 99);
-  remove_tree (dir);
+  pd_test_remove_tree (dir);
 }
 
 static void
@@ -233,7 +209,7 @@ test_not_a_database (void)
   store = pd_store_open (path, &error);
   g_assert_null (store);
   g_assert_error (error, PD_ERROR, PD_ERROR_DATABASE);
-  remove_tree (dir);
+  pd_test_remove_tree (dir);
 }
 
 static void
@@ -643,7 +619,7 @@ test_unwritable_folder (void)
   g_assert_null (store);
   g_assert_nonnull (error);
   g_assert_true (error->domain == PD_ERROR);
-  remove_tree (dir);
+  pd_test_remove_tree (dir);
 }
 
 static void

@@ -9,6 +9,7 @@
 #include "pd-exams-page.h"
 #include "pd-traffic-view.h"
 #include "pd-window.h"
+#include "pd-test-ui.h"
 
 static struct
 {
@@ -19,174 +20,22 @@ static struct
   PdWindow      *window;
 } fx;
 
-/* Waiting without sleeping (as in test-window.c). */
-
-static gboolean
-wake_up (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate (void)
-{
-  gboolean woke = FALSE;
-  guint    id = g_timeout_add (10, wake_up, &woke);
-
-  g_main_context_iteration (NULL, TRUE);
-  if (!woke)
-    g_source_remove (id);
-}
-
-#define WAIT_UNTIL(cond)                                                                           \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    gint64 wait_end_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;                              \
-    while (!(cond))                                                                                \
-      {                                                                                            \
-        if (g_get_monotonic_time () > wait_end_)                                                   \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
-        iterate ();                                                                                \
-      }                                                                                            \
-  }                                                                                                \
-  G_STMT_END
-
-/* Finding widgets as a user sees them (from test-window.c). */
-
-typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
-
-static gboolean
-text_equal (const char *shown, const char *wanted)
-{
-  g_autoptr (GString) plain = NULL;
-
-  if (shown == NULL)
-    return FALSE;
-  plain = g_string_new (shown);
-  g_string_replace (plain, "_", "", 0);
-  return g_str_equal (plain->str, wanted);
-}
-
-static GtkWidget *
-find_in (GtkWidget *root, MatchFunc match, const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return NULL;
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_in (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-static GtkWidget *
-find_anywhere (MatchFunc match, const char *text)
-{
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-  GtkWidget *found = NULL;
-
-  toplevels = g_list_reverse (toplevels);
-  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
-    found = find_in (l->data, match, text);
-  return found;
-}
-
-static gboolean
-is_label (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && text_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
-}
-
-static gboolean
-is_label_containing (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
-
-static gboolean
-is_button (GtkWidget *widget, const char *text)
-{
-  if (!GTK_IS_BUTTON (widget))
-    return FALSE;
-  if (text_equal (gtk_button_get_label (GTK_BUTTON (widget)), text)
-      || text_equal (gtk_widget_get_tooltip_text (widget), text))
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if ((ADW_IS_BUTTON_CONTENT (child)
-         && text_equal (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), text))
-        || is_label (child, text))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-is_dropdown (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_DROP_DOWN (widget) && text_equal (gtk_widget_get_tooltip_text (widget), text);
-}
-
-static gboolean
-is_message_dialog (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget)
-         && text_equal (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)), text);
-}
-
-static gboolean
-is_type (GtkWidget *widget, const char *type_name)
-{
-  return g_str_equal (G_OBJECT_TYPE_NAME (widget), type_name);
-}
-
-static GtkWidget *
-wait_for_widget (MatchFunc match, const char *text)
-{
-  GtkWidget *found = NULL;
-
-  WAIT_UNTIL ((found = find_anywhere (match, text)) != NULL);
-  return found;
-}
+/* Finding widgets as a user sees them (more in pd-test-ui.c). */
 
 /* The Undo button of the toast that says TITLE (older toasts may still be fading out). */
 static gboolean
 is_toast_saying (GtkWidget *widget, const char *title)
 {
-  return is_type (widget, "AdwToastWidget") && find_in (widget, is_label_containing, title) != NULL;
+  return pd_test_is_type (widget, "AdwToastWidget")
+         && pd_test_find_in (widget, pd_test_is_label_containing, title) != NULL;
 }
 
 static void
 click_undo (const char *title)
 {
-  GtkWidget *toast = wait_for_widget (is_toast_saying, title);
-  GtkWidget *undo = find_in (toast, is_button, "Undo");
-
-  g_assert_nonnull (undo);
+  GtkWidget *toast = pd_test_wait_for_widget (is_toast_saying, title);
+  GtkWidget *undo = pd_test_find_required (toast, pd_test_is_button, "Undo");
   gtk_widget_activate (undo);
-}
-
-static void
-choose_in_dropdown (GtkWidget *root, const char *tooltip, const char *item)
-{
-  GtkWidget  *dropdown = find_in (root, is_dropdown, tooltip);
-  GListModel *model;
-
-  g_assert_nonnull (dropdown);
-  model = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), item))
-      {
-        gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
-        return;
-      }
-  g_error ("no “%s” in “%s”", item, tooltip);
 }
 
 /* Facts from the store, not from the widgets */
@@ -242,18 +91,16 @@ n_history (const char *partner_id)
 static GtkWidget *
 view_stack (void)
 {
-  GtkWidget *stack = find_in (GTK_WIDGET (fx.window), is_type, "AdwViewStack");
-
-  g_assert_nonnull (stack);
+  GtkWidget *stack
+      = pd_test_find_required (GTK_WIDGET (fx.window), pd_test_is_type, "AdwViewStack");
   return stack;
 }
 
 static PdTrafficView *
 traffic_view (void)
 {
-  GtkWidget *view = find_in (GTK_WIDGET (fx.window), is_type, "PdTrafficView");
-
-  g_assert_nonnull (view);
+  GtkWidget *view
+      = pd_test_find_required (GTK_WIDGET (fx.window), pd_test_is_type, "PdTrafficView");
   return PD_TRAFFIC_VIEW (view);
 }
 
@@ -333,11 +180,7 @@ open_window (void)
   g_assert_no_error (error);
   g_assert_true (pd_sample_data_load (fx.store, &error));
   g_assert_no_error (error);
-  fx.window = pd_window_new (GTK_APPLICATION (fx.app), fx.store, NULL);
-  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *)&fx.window);
-  gtk_window_set_default_size (GTK_WINDOW (fx.window), 1200, 800);
-  gtk_window_present (GTK_WINDOW (fx.window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (fx.window)));
+  pd_test_show_window (fx.app, fx.store, 1200, 800, &fx.window);
 }
 
 /* The cases, in order */
@@ -348,23 +191,23 @@ test_switch_view (void)
   PdTrafficMatrix *matrix;
 
   /* The switcher names the views; Add Partner belongs to Partners only. */
-  g_assert_nonnull (find_anywhere (is_label, "Traffic Channels"));
-  g_assert_nonnull (find_in (GTK_WIDGET (fx.window), is_button, "Add Partner"));
+  g_assert_nonnull (pd_test_find_anywhere (pd_test_is_label, "Traffic Channels"));
+  g_assert_nonnull (pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_button, "Add Partner"));
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (view_stack ()), "traffic");
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (grid ())));
-  WAIT_UNTIL (pd_traffic_grid_get_n_snapshots (grid ()) > 0);
-  g_assert_null (find_in (GTK_WIDGET (fx.window), is_button, "Add Partner"));
+  PD_WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (grid ())));
+  PD_WAIT_UNTIL (pd_traffic_grid_get_n_snapshots (grid ()) > 0);
+  g_assert_null (pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_button, "Add Partner"));
 
   matrix = pd_traffic_view_get_matrix (traffic_view ());
   g_assert_nonnull (matrix);
   g_assert_cmpuint (pd_traffic_matrix_get_n_rows (matrix), >=, 20);
   g_assert_cmpuint (pd_traffic_matrix_get_n_columns (matrix), ==,
                     (guint)pd_store_count (fx.store, &pd_partner_type));
-  g_assert_nonnull (find_in (GTK_WIDGET (fx.window), is_dropdown, "Institution"));
+  g_assert_nonnull (pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_dropdown, "Institution"));
 
   /* Ctrl+F searches the examinations here, not the partners. */
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.search", NULL));
-  WAIT_UNTIL (
+  PD_WAIT_UNTIL (
       gtk_widget_has_focus (gtk_root_get_focus (GTK_ROOT (fx.window)))
       && gtk_widget_get_ancestor (gtk_root_get_focus (GTK_ROOT (fx.window)), GTK_TYPE_SEARCH_ENTRY)
              != NULL
@@ -381,18 +224,18 @@ test_switch_institution (void)
   guint     before = pd_traffic_grid_get_n_snapshots (grid ());
 
   g_assert_cmpuint (institutions->len, >=, 2);
-  choose_in_dropdown (GTK_WIDGET (fx.window), "Institution", pd_record_get_title (last));
-  WAIT_UNTIL (g_strcmp0 (pd_traffic_matrix_get_institution_id (
-                             pd_traffic_view_get_matrix (traffic_view ())),
-                         pd_record_get_id (last))
-              == 0);
-  WAIT_UNTIL (pd_traffic_grid_get_n_snapshots (grid ()) > before);
+  pd_test_choose_in_dropdown (GTK_WIDGET (fx.window), "Institution", pd_record_get_title (last));
+  PD_WAIT_UNTIL (g_strcmp0 (pd_traffic_matrix_get_institution_id (
+                                pd_traffic_view_get_matrix (traffic_view ())),
+                            pd_record_get_id (last))
+                 == 0);
+  PD_WAIT_UNTIL (pd_traffic_grid_get_n_snapshots (grid ()) > before);
   /* And back to the first one for the rest. */
   g_assert_true (pd_traffic_view_set_institution (
       traffic_view (), pd_record_get_id (g_ptr_array_index (institutions, 0))));
-  WAIT_UNTIL (g_strcmp0 (pd_traffic_view_get_institution_id (traffic_view ()),
-                         pd_record_get_id (g_ptr_array_index (institutions, 0)))
-              == 0);
+  PD_WAIT_UNTIL (g_strcmp0 (pd_traffic_view_get_institution_id (traffic_view ()),
+                            pd_record_get_id (g_ptr_array_index (institutions, 0)))
+                 == 0);
 }
 
 static void
@@ -414,7 +257,7 @@ test_toggle_with_keyboard_and_undo (void)
   history = n_history (partner);
 
   gtk_widget_grab_focus (GTK_WIDGET (grid ()));
-  WAIT_UNTIL (gtk_widget_has_focus (GTK_WIDGET (grid ())));
+  PD_WAIT_UNTIL (gtk_widget_has_focus (GTK_WIDGET (grid ())));
   walk_to (row, column);
   label = expected_label (exam, partner, inst);
   g_assert_cmpstr (pd_traffic_grid_get_accessible_label (grid ()), ==, label);
@@ -427,12 +270,12 @@ test_toggle_with_keyboard_and_undo (void)
   g_assert_cmpuint (n_changes (), ==, changes + 1);
   g_assert_cmpstr (last_change_collection (), ==, "activation");
   g_assert_cmpuint (n_history (partner), >, history);
-  WAIT_UNTIL (pd_traffic_grid_get_n_snapshots (grid ()) > frames);
+  PD_WAIT_UNTIL (pd_traffic_grid_get_n_snapshots (grid ()) > frames);
 
   /* Undo in the toast restores it. */
   click_undo (label);
-  WAIT_UNTIL (pd_traffic_is_enabled (fx.store, partner, inst, exam) == was);
-  WAIT_UNTIL (
+  PD_WAIT_UNTIL (pd_traffic_is_enabled (fx.store, partner, inst, exam) == was);
+  PD_WAIT_UNTIL (
       pd_traffic_view_get_matrix (traffic_view ()) != NULL
       && pd_traffic_matrix_get_enabled (pd_traffic_view_get_matrix (traffic_view ()), row, column)
              == was);
@@ -471,7 +314,7 @@ test_blocked_cell_refuses (void)
   g_assert_true (press_key (GDK_KEY_space, 0));
   g_assert_false (pd_traffic_is_enabled (fx.store, partner, inst, exam));
   g_assert_cmpuint (n_changes (), ==, changes);
-  wait_for_widget (is_label_containing, reason);
+  pd_test_wait_for_widget (pd_test_is_label_containing, reason);
 }
 
 static gboolean
@@ -510,24 +353,24 @@ test_whole_row_asks_first (void)
 
   walk_to (row, column);
   g_assert_true (press_key (GDK_KEY_Menu, 0));
-  WAIT_UNTIL (find_anywhere (is_label, "Enable for All Partners") != NULL);
+  PD_WAIT_UNTIL (pd_test_find_anywhere (pd_test_is_label, "Enable for All Partners") != NULL);
   g_assert_true (
       gtk_widget_activate_action (GTK_WIDGET (traffic_view ()), "traffic.set-row", "b", TRUE));
   heading = g_strdup_printf ("Enable “%s” for All Partners?",
                              pd_traffic_matrix_get_examination_name (matrix, row));
-  dialog = wait_for_widget (is_message_dialog, heading);
+  dialog = pd_test_wait_for_widget (pd_test_is_message_dialog, heading);
   count = g_strdup_printf ("%u cell", open->len);
   g_assert_nonnull (strstr (adw_message_dialog_get_body (ADW_MESSAGE_DIALOG (dialog)), count));
   /* Nothing changed while it asks. */
   g_assert_cmpuint (n_changes (), ==, changes);
   adw_message_dialog_response (ADW_MESSAGE_DIALOG (dialog), "apply");
-  WAIT_UNTIL (row_all_set (exam, inst, open));
+  PD_WAIT_UNTIL (row_all_set (exam, inst, open));
   g_assert_cmpuint (n_changes (), ==, changes + open->len);
 
   g_free (count);
   count = g_strdup_printf ("%u cell%s enabled", open->len, open->len == 1 ? "" : "s");
   click_undo (count);
-  WAIT_UNTIL (n_changes () == changes + 2 * open->len);
+  PD_WAIT_UNTIL (n_changes () == changes + 2 * open->len);
   for (guint i = 0; i < open->len; i++)
     g_assert_false (pd_traffic_is_enabled (fx.store, g_ptr_array_index (open, i), inst, exam));
 }
@@ -549,7 +392,9 @@ test_exams_tab_same_state (void)
   partner = g_strdup (pd_traffic_matrix_get_partner_id (matrix, column));
   adw_view_stack_set_visible_child_name (ADW_VIEW_STACK (view_stack ()), "partners");
   g_assert_true (pd_window_select_partner (fx.window, partner));
-  WAIT_UNTIL ((notebook = find_in (GTK_WIDGET (fx.window), is_type, "GtkNotebook")) != NULL);
+  PD_WAIT_UNTIL (
+      (notebook = pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_type, "GtkNotebook"))
+      != NULL);
   for (int i = 0; i < gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook)); i++)
     if (PD_IS_EXAMS_PAGE (gtk_notebook_get_nth_page (GTK_NOTEBOOK (notebook), i)))
       {
@@ -559,10 +404,10 @@ test_exams_tab_same_state (void)
         gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), i);
       }
   g_assert_nonnull (page);
-  WAIT_UNTIL (gtk_widget_get_mapped (page));
+  PD_WAIT_UNTIL (gtk_widget_get_mapped (page));
   g_assert_true (pd_exams_page_set_institution (PD_EXAMS_PAGE (page), inst));
-  WAIT_UNTIL ((tab = pd_exams_page_get_matrix (PD_EXAMS_PAGE (page))) != NULL
-              && g_strcmp0 (pd_traffic_matrix_get_institution_id (tab), inst) == 0);
+  PD_WAIT_UNTIL ((tab = pd_exams_page_get_matrix (PD_EXAMS_PAGE (page))) != NULL
+                 && g_strcmp0 (pd_traffic_matrix_get_institution_id (tab), inst) == 0);
 
   /* Every examination shows the store's state. */
   g_assert_cmpuint (pd_traffic_matrix_get_n_columns (tab), ==, 1);
@@ -573,35 +418,30 @@ test_exams_tab_same_state (void)
 
   /* Toggle one there: the store and the Traffic Channels view agree; Undo. */
   exam = g_strdup (pd_traffic_matrix_get_examination_id (matrix, row));
-  gtk_widget_activate_action (find_in (page, is_type, "GtkListView"), "list.scroll-to-item", "u",
-                              pd_traffic_matrix_find_row (tab, exam));
-  WAIT_UNTIL ((check = pd_exams_page_get_check (PD_EXAMS_PAGE (page), exam)) != NULL);
+  gtk_widget_activate_action (pd_test_find_in (page, pd_test_is_type, "GtkListView"),
+                              "list.scroll-to-item", "u", pd_traffic_matrix_find_row (tab, exam));
+  PD_WAIT_UNTIL ((check = pd_exams_page_get_check (PD_EXAMS_PAGE (page), exam)) != NULL);
   label = expected_label (exam, partner, inst);
   g_assert_cmpstr (gtk_check_button_get_label (GTK_CHECK_BUTTON (check)), ==,
                    pd_traffic_matrix_get_examination_name (matrix, row));
   was = pd_traffic_is_enabled (fx.store, partner, inst, exam);
   g_assert_cmpint (gtk_check_button_get_active (GTK_CHECK_BUTTON (check)), ==, was);
   g_assert_true (gtk_widget_activate (check));
-  WAIT_UNTIL (pd_traffic_is_enabled (fx.store, partner, inst, exam) == !was);
+  PD_WAIT_UNTIL (pd_traffic_is_enabled (fx.store, partner, inst, exam) == !was);
   click_undo (label);
-  WAIT_UNTIL (pd_traffic_is_enabled (fx.store, partner, inst, exam) == was);
+  PD_WAIT_UNTIL (pd_traffic_is_enabled (fx.store, partner, inst, exam) == was);
 }
 
 int
 main (int argc, char *argv[])
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
+  pd_test_ui_init (&argc, &argv);
+  pd_test_wait_seconds = 20;
 
-  fx.dir = g_dir_make_tmp ("test-traffic-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx.path = g_build_filename (fx.dir, "partner-desk.db", NULL);
-  fx.app = pd_application_new ();
-  g_application_register (G_APPLICATION (fx.app), NULL, &error);
-  g_assert_no_error (error);
+  fx.dir = pd_test_make_dir ("test-traffic-XXXXXX", &fx.path);
+  fx.app = pd_test_register_app ();
   open_window ();
 
   g_test_add_func ("/traffic/switch-view", test_switch_view);
@@ -612,20 +452,10 @@ main (int argc, char *argv[])
   g_test_add_func ("/traffic/exams-tab-same-state", test_exams_tab_same_state);
   status = g_test_run ();
 
-  if (fx.window != NULL)
-    gtk_window_destroy (GTK_WINDOW (fx.window));
-  WAIT_UNTIL (fx.window == NULL);
+  pd_test_destroy_window (&fx.window);
   g_clear_object (&fx.store);
   g_clear_object (&fx.app);
-  {
-    g_autofree char *wal = g_strconcat (fx.path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (fx.path, "-shm", NULL);
-
-    g_unlink (fx.path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (fx.dir);
-  }
+  pd_test_remove_db (fx.dir, fx.path);
   g_free (fx.path);
   g_free (fx.dir);
   return status;

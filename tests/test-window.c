@@ -8,6 +8,7 @@
 #include "pd-application.h"
 #include "pd-partner-sidebar.h"
 #include "pd-window.h"
+#include "pd-test-ui.h"
 
 #define PARTNER_NAME "Zephyr Occupational Health"
 #define PARTNER_CITY "Quedlinburg"
@@ -24,134 +25,7 @@ static struct
   char          *partner_id;
 } fx;
 
-/* Waiting without sleeping: iterate the main loop until COND holds. */
-
-static gboolean
-wake_up (gpointer data)
-{
-  *(gboolean *)data = TRUE;
-  return G_SOURCE_REMOVE;
-}
-
-static void
-iterate (void)
-{
-  gboolean woke = FALSE;
-  guint    id = g_timeout_add (10, wake_up, &woke);
-
-  g_main_context_iteration (NULL, TRUE);
-  if (!woke)
-    g_source_remove (id);
-}
-
-#define WAIT_UNTIL(cond)                                                                           \
-  G_STMT_START                                                                                     \
-  {                                                                                                \
-    gint64 wait_end_ = g_get_monotonic_time () + 20 * G_USEC_PER_SEC;                              \
-    while (!(cond))                                                                                \
-      {                                                                                            \
-        if (g_get_monotonic_time () > wait_end_)                                                   \
-          g_error ("%s:%d: timed out waiting for %s", __FILE__, __LINE__, #cond);                  \
-        iterate ();                                                                                \
-      }                                                                                            \
-  }                                                                                                \
-  G_STMT_END
-
-/* Finding widgets as a user sees them: mapped, by visible label, tooltip or row title. */
-
-typedef gboolean (*MatchFunc) (GtkWidget *widget, const char *text);
-
-static gboolean
-text_equal (const char *shown, const char *wanted)
-{
-  g_autoptr (GString) plain = NULL;
-
-  if (shown == NULL)
-    return FALSE;
-  plain = g_string_new (shown);
-  g_string_replace (plain, "_", "", 0); /* mnemonics */
-  return g_str_equal (plain->str, wanted);
-}
-
-static GtkWidget *
-find_in (GtkWidget *root, MatchFunc match, const char *text)
-{
-  if (!gtk_widget_get_mapped (root))
-    return NULL;
-  if (match (root, text))
-    return root;
-  for (GtkWidget *child = gtk_widget_get_first_child (root); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    {
-      GtkWidget *found = find_in (child, match, text);
-
-      if (found != NULL)
-        return found;
-    }
-  return NULL;
-}
-
-/* Searches every shown window, the newest (dialogs) first. */
-static GtkWidget *
-find_anywhere (MatchFunc match, const char *text)
-{
-  g_autoptr (GList) toplevels = gtk_window_list_toplevels ();
-  GtkWidget *found = NULL;
-
-  toplevels = g_list_reverse (toplevels);
-  for (GList *l = toplevels; l != NULL && found == NULL; l = l->next)
-    found = find_in (l->data, match, text);
-  return found;
-}
-
-static gboolean
-is_label (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && text_equal (gtk_label_get_text (GTK_LABEL (widget)), text);
-}
-
-static gboolean
-is_label_containing (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_LABEL (widget) && strstr (gtk_label_get_text (GTK_LABEL (widget)), text) != NULL;
-}
-
-static gboolean
-is_button (GtkWidget *widget, const char *text)
-{
-  if (!GTK_IS_BUTTON (widget))
-    return FALSE;
-  if (text_equal (gtk_button_get_label (GTK_BUTTON (widget)), text)
-      || text_equal (gtk_widget_get_tooltip_text (widget), text))
-    return TRUE;
-  for (GtkWidget *child = gtk_widget_get_first_child (widget); child != NULL;
-       child = gtk_widget_get_next_sibling (child))
-    if ((ADW_IS_BUTTON_CONTENT (child)
-         && text_equal (adw_button_content_get_label (ADW_BUTTON_CONTENT (child)), text))
-        || is_label (child, text))
-      return TRUE;
-  return FALSE;
-}
-
-static gboolean
-is_entry_row (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_ENTRY_ROW (widget)
-         && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
-}
-
-static gboolean
-is_row (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_PREFERENCES_ROW (widget)
-         && text_equal (adw_preferences_row_get_title (ADW_PREFERENCES_ROW (widget)), text);
-}
-
-static gboolean
-is_dropdown (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_DROP_DOWN (widget) && text_equal (gtk_widget_get_tooltip_text (widget), text);
-}
+/* Finding widgets as a user sees them (more in pd-test-ui.c). */
 
 static gboolean
 is_search_entry (GtkWidget *widget, const char *text)
@@ -161,90 +35,29 @@ is_search_entry (GtkWidget *widget, const char *text)
   if (!GTK_IS_SEARCH_ENTRY (widget))
     return FALSE;
   g_object_get (widget, "placeholder-text", &placeholder, NULL);
-  return text_equal (placeholder, text);
-}
-
-static gboolean
-is_notebook (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_NOTEBOOK (widget);
-}
-
-static gboolean
-is_editor (GtkWidget *widget, const char *text)
-{
-  return GTK_IS_WINDOW (widget) && text_equal (gtk_window_get_title (GTK_WINDOW (widget)), text);
-}
-
-static gboolean
-is_message_dialog (GtkWidget *widget, const char *text)
-{
-  return ADW_IS_MESSAGE_DIALOG (widget)
-         && text_equal (adw_message_dialog_get_heading (ADW_MESSAGE_DIALOG (widget)), text);
-}
-
-static GtkWidget *
-wait_for_widget (MatchFunc match, const char *text)
-{
-  GtkWidget *found = NULL;
-
-  WAIT_UNTIL ((found = find_anywhere (match, text)) != NULL);
-  return found;
+  return pd_test_text_equal (placeholder, text);
 }
 
 /* Acting like a user */
 
-static void
-click (GtkWidget *button)
-{
-  g_assert_true (gtk_widget_is_sensitive (button));
-  g_assert_true (gtk_widget_activate (button));
-}
-
-static void
-click_button (GtkWidget *root, const char *label)
-{
-  GtkWidget *button = root ? find_in (root, is_button, label) : wait_for_widget (is_button, label);
-
-  if (button == NULL)
-    g_error ("no button “%s”", label);
-  click (button);
-}
-
-static void
-type_into (GtkWidget *root, const char *row_title, const char *text)
-{
-  GtkWidget *row = find_in (root, is_entry_row, row_title);
-
-  if (row == NULL)
-    g_error ("no entry row “%s”", row_title);
-  gtk_editable_set_text (GTK_EDITABLE (row), text);
-}
-
 static GtkWidget *
 wait_for_editor (const char *title)
 {
-  return wait_for_widget (is_editor, title);
-}
-
-static gboolean
-window_gone (GtkWidget **window)
-{
-  return *window == NULL;
+  return pd_test_wait_for_widget (pd_test_is_window_titled, title);
 }
 
 static void
 save_editor (GtkWidget *editor)
 {
   g_object_add_weak_pointer (G_OBJECT (editor), (gpointer *)&editor);
-  click_button (editor, "Save");
-  WAIT_UNTIL (window_gone (&editor));
+  pd_test_click_button (editor, "Save");
+  PD_WAIT_UNTIL (editor == NULL);
 }
 
 static const char *
 row_value (GtkWidget *root, const char *row_title)
 {
-  GtkWidget *row = find_in (root, is_row, row_title);
+  GtkWidget *row = pd_test_find_in (root, pd_test_is_row, row_title);
   GtkWidget *value = NULL;
 
   if (row == NULL)
@@ -253,7 +66,7 @@ row_value (GtkWidget *root, const char *row_title)
   for (GtkWidget *w = row; w != NULL; w = gtk_widget_get_first_child (w))
     for (GtkWidget *c = gtk_widget_get_first_child (w); c != NULL;
          c = gtk_widget_get_next_sibling (c))
-      if (GTK_IS_LABEL (c) && !text_equal (gtk_label_get_text (GTK_LABEL (c)), row_title))
+      if (GTK_IS_LABEL (c) && !pd_test_text_equal (gtk_label_get_text (GTK_LABEL (c)), row_title))
         value = c;
   return value ? gtk_label_get_text (GTK_LABEL (value)) : NULL;
 }
@@ -267,49 +80,8 @@ is_sidebar (GtkWidget *widget, const char *text)
 static GtkWidget *
 sidebar (void)
 {
-  GtkWidget *found = find_in (GTK_WIDGET (fx.window), is_sidebar, NULL);
-
-  g_assert_nonnull (found);
+  GtkWidget *found = pd_test_find_required (GTK_WIDGET (fx.window), is_sidebar, NULL);
   return found;
-}
-
-static void
-select_tab (const char *title)
-{
-  GtkWidget *notebook = find_in (GTK_WIDGET (fx.window), is_notebook, NULL);
-  int        n;
-
-  g_assert_nonnull (notebook);
-  n = gtk_notebook_get_n_pages (GTK_NOTEBOOK (notebook));
-  for (int i = 0; i < n; i++)
-    {
-      GtkWidget *page = gtk_notebook_get_nth_page (GTK_NOTEBOOK (notebook), i);
-
-      if (text_equal (gtk_notebook_get_tab_label_text (GTK_NOTEBOOK (notebook), page), title))
-        {
-          gtk_notebook_set_current_page (GTK_NOTEBOOK (notebook), i);
-          WAIT_UNTIL (gtk_widget_get_mapped (page));
-          return;
-        }
-    }
-  g_error ("no tab “%s”", title);
-}
-
-static void
-choose_in_dropdown (const char *tooltip, const char *item)
-{
-  GtkWidget  *dropdown = find_in (GTK_WIDGET (fx.window), is_dropdown, tooltip);
-  GListModel *model;
-
-  g_assert_nonnull (dropdown);
-  model = gtk_drop_down_get_model (GTK_DROP_DOWN (dropdown));
-  for (guint i = 0; i < g_list_model_get_n_items (model); i++)
-    if (g_str_equal (gtk_string_list_get_string (GTK_STRING_LIST (model), i), item))
-      {
-        gtk_drop_down_set_selected (GTK_DROP_DOWN (dropdown), i);
-        return;
-      }
-  g_error ("no “%s” in “%s”", item, tooltip);
 }
 
 static GtkEditable *
@@ -318,7 +90,7 @@ search_entry (void)
   GtkWidget *entry;
 
   gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.search", NULL);
-  entry = wait_for_widget (is_search_entry, "Search partners");
+  entry = pd_test_wait_for_widget (is_search_entry, "Search partners");
   return GTK_EDITABLE (entry);
 }
 
@@ -384,7 +156,7 @@ count_shows (guint shown)
 {
   g_autofree char *text = count_text (shown, (guint)pd_store_count (fx.store, &pd_partner_type));
 
-  return find_in (GTK_WIDGET (fx.window), is_label, text) != NULL;
+  return pd_test_find_in (GTK_WIDGET (fx.window), pd_test_is_label, text) != NULL;
 }
 
 static const char *
@@ -404,10 +176,7 @@ open_window (void)
 
   fx.store = pd_store_open (fx.path, &error);
   g_assert_no_error (error);
-  fx.window = pd_window_new (GTK_APPLICATION (fx.app), fx.store, NULL);
-  g_object_add_weak_pointer (G_OBJECT (fx.window), (gpointer *)&fx.window);
-  gtk_window_present (GTK_WINDOW (fx.window));
-  WAIT_UNTIL (gtk_widget_get_mapped (GTK_WIDGET (fx.window)));
+  pd_test_show_window (fx.app, fx.store, 0, 0, &fx.window);
 }
 
 static void
@@ -416,11 +185,11 @@ close_window (void)
   GObject *store = G_OBJECT (fx.store);
 
   gtk_window_close (GTK_WINDOW (fx.window));
-  WAIT_UNTIL (fx.window == NULL);
+  PD_WAIT_UNTIL (fx.window == NULL);
   g_object_add_weak_pointer (store, (gpointer *)&fx.store);
   g_object_unref (store);
   /* Nothing else may keep the old connection open. */
-  WAIT_UNTIL (fx.store == NULL);
+  PD_WAIT_UNTIL (fx.store == NULL);
 }
 
 /* The cases, in order: each builds on the one before. */
@@ -428,12 +197,13 @@ close_window (void)
 static void
 test_empty_and_sample_data (void)
 {
-  wait_for_widget (is_label, "No Partners Yet");
-  click_button (NULL, "Load Sample Data");
-  WAIT_UNTIL (pd_store_count (fx.store, &pd_partner_type) >= 40
-              && find_anywhere (is_label_containing, "Sample data loaded") != NULL);
-  WAIT_UNTIL (count_shows ((guint)pd_store_count (fx.store, &pd_partner_type)));
-  g_assert_null (find_anywhere (is_label, "No Partners Yet"));
+  pd_test_wait_for_widget (pd_test_is_label, "No Partners Yet");
+  pd_test_click_button (NULL, "Load Sample Data");
+  PD_WAIT_UNTIL (pd_store_count (fx.store, &pd_partner_type) >= 40
+                 && pd_test_find_anywhere (pd_test_is_label_containing, "Sample data loaded")
+                        != NULL);
+  PD_WAIT_UNTIL (count_shows ((guint)pd_store_count (fx.store, &pd_partner_type)));
+  g_assert_null (pd_test_find_anywhere (pd_test_is_label, "No Partners Yet"));
 }
 
 static void
@@ -444,29 +214,29 @@ test_add_with_validation (void)
   GtkWidget *email_row;
   guint      before = (guint)pd_store_count (fx.store, &pd_partner_type);
 
-  click_button (GTK_WIDGET (fx.window), "Add Partner");
+  pd_test_click_button (GTK_WIDGET (fx.window), "Add Partner");
   editor = wait_for_editor ("Add Partner");
-  type_into (editor, "Company name", PARTNER_NAME);
-  type_into (editor, "City", PARTNER_CITY);
-  type_into (editor, "Employee count", "120");
+  pd_test_type_into (editor, "Company name", PARTNER_NAME);
+  pd_test_type_into (editor, "City", PARTNER_CITY);
+  pd_test_type_into (editor, "Employee count", "120");
 
   /* A bad email: its error shows beside the field and Save is insensitive. */
-  type_into (editor, "Billing contact email", "billing-at-zephyr");
-  save = find_in (editor, is_button, "Save");
-  email_row = find_in (editor, is_entry_row, "Billing contact email");
-  WAIT_UNTIL (!gtk_widget_is_sensitive (save));
+  pd_test_type_into (editor, "Billing contact email", "billing-at-zephyr");
+  save = pd_test_find_in (editor, pd_test_is_button, "Save");
+  email_row = pd_test_find_in (editor, pd_test_is_entry_row, "Billing contact email");
+  PD_WAIT_UNTIL (!gtk_widget_is_sensitive (save));
   g_assert_true (gtk_widget_has_css_class (email_row, "error"));
 
-  type_into (editor, "Billing contact email", "billing@zephyr-health.example");
-  WAIT_UNTIL (gtk_widget_is_sensitive (save));
+  pd_test_type_into (editor, "Billing contact email", "billing@zephyr-health.example");
+  PD_WAIT_UNTIL (gtk_widget_is_sensitive (save));
   g_assert_false (gtk_widget_has_css_class (email_row, "error"));
   save_editor (editor);
 
   g_assert_cmpint (pd_store_count (fx.store, &pd_partner_type), ==, before + 1);
-  WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
+  PD_WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
   fx.partner_id = g_strdup (pd_record_get_id (pd_window_get_partner (fx.window)));
-  WAIT_UNTIL (find_in (sidebar (), is_label, PARTNER_NAME) != NULL);
-  WAIT_UNTIL (count_shows (before + 1));
+  PD_WAIT_UNTIL (pd_test_find_in (sidebar (), pd_test_is_label, PARTNER_NAME) != NULL);
+  PD_WAIT_UNTIL (count_shows (before + 1));
 }
 
 static void
@@ -475,17 +245,17 @@ test_edit_through_pencil (void)
   GtkWidget *editor;
   GtkWidget *save;
 
-  click_button (sidebar (), "Edit Partner");
+  pd_test_click_button (sidebar (), "Edit Partner");
   editor = wait_for_editor ("Edit Partner");
-  save = find_in (editor, is_button, "Save");
-  type_into (editor, "LinkedIn page", "http://example.com/zephyr");
-  WAIT_UNTIL (!gtk_widget_is_sensitive (save));
-  type_into (editor, "LinkedIn page", "https://www.linkedin.com/company/zephyr-health");
-  type_into (editor, "Employee count", "250");
-  WAIT_UNTIL (gtk_widget_is_sensitive (save));
+  save = pd_test_find_in (editor, pd_test_is_button, "Save");
+  pd_test_type_into (editor, "LinkedIn page", "http://example.com/zephyr");
+  PD_WAIT_UNTIL (!gtk_widget_is_sensitive (save));
+  pd_test_type_into (editor, "LinkedIn page", "https://www.linkedin.com/company/zephyr-health");
+  pd_test_type_into (editor, "Employee count", "250");
+  PD_WAIT_UNTIL (gtk_widget_is_sensitive (save));
   save_editor (editor);
 
-  WAIT_UNTIL (g_strcmp0 (row_value (sidebar (), "Employee count"), "250") == 0);
+  PD_WAIT_UNTIL (g_strcmp0 (row_value (sidebar (), "Employee count"), "250") == 0);
   g_assert_cmpstr (selected_name (), ==, PARTNER_NAME);
 }
 
@@ -498,7 +268,7 @@ test_search_and_filter (void)
   guint            n;
 
   gtk_editable_set_text (entry, "quedlin");
-  WAIT_UNTIL (count_shows (expected_count ("quedlin", NULL, NULL)));
+  PD_WAIT_UNTIL (count_shows (expected_count ("quedlin", NULL, NULL)));
   g_assert_cmpuint (expected_count ("quedlin", NULL, NULL), ==, 1);
   g_assert_cmpuint (g_list_model_get_n_items (pd_window_get_visible_partners (fx.window)), ==, 1);
 
@@ -508,24 +278,24 @@ test_search_and_filter (void)
   n = expected_count (city, NULL, NULL);
   g_assert_cmpuint (n, >, 0);
   g_assert_cmpuint (n, <, total);
-  WAIT_UNTIL (count_shows (n));
+  PD_WAIT_UNTIL (count_shows (n));
 
   gtk_editable_set_text (entry, "");
-  choose_in_dropdown ("Filter by kind", "Clinic");
+  pd_test_choose_in_dropdown (GTK_WIDGET (fx.window), "Filter by kind", "Clinic");
   n = expected_count (NULL, "clinic", NULL);
   g_assert_cmpuint (n, >, 0);
   g_assert_cmpuint (n, <, total);
-  WAIT_UNTIL (count_shows (n));
+  PD_WAIT_UNTIL (count_shows (n));
 
-  choose_in_dropdown ("Filter by status", "Active");
+  pd_test_choose_in_dropdown (GTK_WIDGET (fx.window), "Filter by status", "Active");
   n = expected_count (NULL, "clinic", "active");
-  WAIT_UNTIL (count_shows (n));
+  PD_WAIT_UNTIL (count_shows (n));
 
   /* Nothing matches: the list says so and offers to clear everything. */
   gtk_editable_set_text (entry, "no partner is called this");
-  wait_for_widget (is_label, "No Matching Partners");
-  click_button (GTK_WIDGET (fx.window), "Clear Search and Filters");
-  WAIT_UNTIL (count_shows (total));
+  pd_test_wait_for_widget (pd_test_is_label, "No Matching Partners");
+  pd_test_click_button (GTK_WIDGET (fx.window), "Clear Search and Filters");
+  PD_WAIT_UNTIL (count_shows (total));
   g_assert_cmpstr (gtk_editable_get_text (entry), ==, "");
 }
 
@@ -539,18 +309,18 @@ test_delete_and_undo (void)
 
   g_assert_true (pd_window_select_partner (fx.window, fx.partner_id));
   gtk_widget_activate_action (GTK_WIDGET (fx.window), "win.delete-partner", NULL);
-  dialog = wait_for_widget (is_message_dialog, heading);
-  click_button (dialog, "Delete");
+  dialog = pd_test_wait_for_widget (pd_test_is_message_dialog, heading);
+  pd_test_click_button (dialog, "Delete");
 
-  WAIT_UNTIL (pd_store_count (fx.store, &pd_partner_type) == total - 1);
-  WAIT_UNTIL (count_shows (total - 1));
+  PD_WAIT_UNTIL (pd_store_count (fx.store, &pd_partner_type) == total - 1);
+  PD_WAIT_UNTIL (count_shows (total - 1));
   g_assert_null (pd_window_get_partner (fx.window));
-  wait_for_widget (is_label, "Select a Partner");
+  pd_test_wait_for_widget (pd_test_is_label, "Select a Partner");
 
-  wait_for_widget (is_label, toast);
-  click_button (NULL, "Undo");
-  WAIT_UNTIL (count_shows (total));
-  WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
+  pd_test_wait_for_widget (pd_test_is_label, toast);
+  pd_test_click_button (NULL, "Undo");
+  PD_WAIT_UNTIL (count_shows (total));
+  PD_WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
 }
 
 static void
@@ -558,16 +328,16 @@ test_portal_user (void)
 {
   GtkWidget *editor;
 
-  select_tab ("Users");
-  click_button (GTK_WIDGET (fx.window), "Add User");
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Users");
+  pd_test_click_button (GTK_WIDGET (fx.window), "Add User");
   editor = wait_for_editor ("Add Partner User");
-  type_into (editor, "Name", USER_NAME);
-  type_into (editor, "Email", "ines@zephyr-health.example");
+  pd_test_type_into (editor, "Name", USER_NAME);
+  pd_test_type_into (editor, "Email", "ines@zephyr-health.example");
   save_editor (editor);
-  wait_for_widget (is_label, USER_NAME);
+  pd_test_wait_for_widget (pd_test_is_label, USER_NAME);
 
-  select_tab ("History");
-  wait_for_widget (is_label_containing, USER_NAME);
+  pd_test_select_tab (GTK_WIDGET (fx.window), "History");
+  pd_test_wait_for_widget (pd_test_is_label_containing, USER_NAME);
 }
 
 static void
@@ -577,20 +347,20 @@ test_restart (void)
   open_window ();
 
   /* The last partner is selected again, with every change. */
-  WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
-  WAIT_UNTIL (g_strcmp0 (row_value (sidebar (), "Employee count"), "250") == 0);
-  g_assert_nonnull (
-      find_in (sidebar (), is_label, "https://www.linkedin.com/company/zephyr-health"));
+  PD_WAIT_UNTIL (g_str_equal (selected_name (), PARTNER_NAME));
+  PD_WAIT_UNTIL (g_strcmp0 (row_value (sidebar (), "Employee count"), "250") == 0);
+  g_assert_nonnull (pd_test_find_in (sidebar (), pd_test_is_label,
+                                     "https://www.linkedin.com/company/zephyr-health"));
 
   /* Found again by search, too. */
   gtk_editable_set_text (search_entry (), PARTNER_CITY);
-  WAIT_UNTIL (count_shows (1));
+  PD_WAIT_UNTIL (count_shows (1));
 
-  select_tab ("Users");
-  wait_for_widget (is_label, USER_NAME);
-  select_tab ("History");
-  wait_for_widget (is_label_containing, "Employee count");
-  wait_for_widget (is_label_containing, USER_NAME);
+  pd_test_select_tab (GTK_WIDGET (fx.window), "Users");
+  pd_test_wait_for_widget (pd_test_is_label, USER_NAME);
+  pd_test_select_tab (GTK_WIDGET (fx.window), "History");
+  pd_test_wait_for_widget (pd_test_is_label_containing, "Employee count");
+  pd_test_wait_for_widget (pd_test_is_label_containing, USER_NAME);
 }
 
 static gboolean
@@ -606,10 +376,10 @@ open_and_close (const char *action, const char *type_name)
 
   g_test_message ("opening %s", type_name);
   g_assert_true (gtk_widget_activate_action (GTK_WIDGET (fx.window), action, NULL));
-  window = wait_for_widget (is_window_of_type, type_name);
+  window = pd_test_wait_for_widget (is_window_of_type, type_name);
   g_object_ref (window);
   gtk_window_close (GTK_WINDOW (window));
-  WAIT_UNTIL (!gtk_widget_get_mapped (window));
+  PD_WAIT_UNTIL (!gtk_widget_get_mapped (window));
   g_object_unref (window);
 }
 
@@ -666,31 +436,27 @@ test_unreadable_database (void)
   window = pd_window_new (GTK_APPLICATION (fx.app), NULL, error);
   g_object_add_weak_pointer (G_OBJECT (window), (gpointer *)&window);
   gtk_window_present (GTK_WINDOW (window));
-  WAIT_UNTIL (find_in (GTK_WIDGET (window), is_label, "Cannot Open the Database") != NULL);
-  g_assert_nonnull (find_in (GTK_WIDGET (window), is_label, error->message));
-  g_assert_null (find_in (GTK_WIDGET (window), is_search_entry, "Search partners"));
+  PD_WAIT_UNTIL (pd_test_find_in (GTK_WIDGET (window), pd_test_is_label, "Cannot Open the Database")
+                 != NULL);
+  g_assert_nonnull (pd_test_find_in (GTK_WIDGET (window), pd_test_is_label, error->message));
+  g_assert_null (pd_test_find_in (GTK_WIDGET (window), is_search_entry, "Search partners"));
   gtk_widget_activate_action (GTK_WIDGET (window), "win.add-partner", NULL);
-  g_assert_null (find_anywhere (is_editor, "Add Partner"));
+  g_assert_null (pd_test_find_anywhere (pd_test_is_window_titled, "Add Partner"));
   gtk_window_destroy (GTK_WINDOW (window));
-  WAIT_UNTIL (window == NULL);
+  PD_WAIT_UNTIL (window == NULL);
   g_unlink (bad);
 }
 
 int
 main (int argc, char *argv[])
 {
-  g_autoptr (GError) error = NULL;
   int status;
 
-  g_setenv ("GSETTINGS_BACKEND", "memory", TRUE);
-  gtk_test_init (&argc, &argv, NULL);
+  pd_test_ui_init (&argc, &argv);
+  pd_test_wait_seconds = 20;
 
-  fx.dir = g_dir_make_tmp ("test-window-XXXXXX", &error);
-  g_assert_no_error (error);
-  fx.path = g_build_filename (fx.dir, "partner-desk.db", NULL);
-  fx.app = pd_application_new ();
-  g_application_register (G_APPLICATION (fx.app), NULL, &error);
-  g_assert_no_error (error);
+  fx.dir = pd_test_make_dir ("test-window-XXXXXX", &fx.path);
+  fx.app = pd_test_register_app ();
   open_window ();
 
   g_test_add_func ("/window/empty-and-sample-data", test_empty_and_sample_data);
@@ -708,15 +474,7 @@ main (int argc, char *argv[])
     close_window ();
   g_clear_object (&fx.app);
   g_free (fx.partner_id);
-  {
-    g_autofree char *wal = g_strconcat (fx.path, "-wal", NULL);
-    g_autofree char *shm = g_strconcat (fx.path, "-shm", NULL);
-
-    g_unlink (fx.path);
-    g_unlink (wal);
-    g_unlink (shm);
-    g_rmdir (fx.dir);
-  }
+  pd_test_remove_db (fx.dir, fx.path);
   g_free (fx.path);
   g_free (fx.dir);
   return status;

@@ -1415,10 +1415,10 @@ check_guard (Import   *imp,
   if ((guint64) eligible_missing * 100 <= (guint64) limit * (guint64) imp->eligible_before)
     return TRUE;
   g_set_error (error, PD_ERROR, PD_ERROR_GUARD,
-               _("This file would terminate %'u of %'" G_GINT64_FORMAT " eligible people "
+               _("This file would terminate %'u of %'lld eligible people "
                  "(%.1f %%), more than the %u %% limit. Nothing was changed; confirm to "
                  "import it anyway."),
-               eligible_missing, imp->eligible_before, share, limit);
+               eligible_missing, (long long) imp->eligible_before, share, limit);
   return FALSE;
 }
 

@@ -454,9 +454,8 @@ check_1252 (PdTableReader *self,
         if (!cp1252_defined (buf[i]))
           {
             g_set_error (error, PD_ERROR, PD_ERROR_INVALID,
-                         _("The file is neither UTF-8 nor Windows-1252 text (byte 0x%02X at offset %"
-                           G_GUINT64_FORMAT ")"),
-                         buf[i], offset + (guint64) i);
+                         _("The file is neither UTF-8 nor Windows-1252 text (byte 0x%02X at offset %llu)"),
+                         buf[i], (unsigned long long) (offset + (guint64) i));
             return FALSE;
           }
       offset += (guint64) n;
