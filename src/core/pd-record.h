@@ -170,5 +170,8 @@ char       *pd_text_fold             (const char *text);
 
 char       *pd_uuid_new              (void);
 char       *pd_timestamp_now         (void);
+/* ISO 8601 UTC text shown in local time ("%x %X"); NULL for NULL or "", the text
+ * itself when it does not parse. */
+char       *pd_timestamp_format_local (const char *iso);
 
 G_END_DECLS

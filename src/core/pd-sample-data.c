@@ -448,12 +448,28 @@ backdate_upload (PdStore     *store,
                  const char  *at,
                  GError     **error)
 {
-  g_autofree char *sql = g_strdup_printf ("UPDATE uploads SET created_at = '%s', updated_at = '%s' "
-                                          "WHERE id = '%s'; UPDATE audit SET at = '%s' "
-                                          "WHERE record_id = '%s'",
-                                          at, at, upload_id, at, upload_id);
+  const char *statements[] = {
+    "UPDATE uploads SET created_at = ?1, updated_at = ?1 WHERE id = ?2",
+    "UPDATE audit SET at = ?1 WHERE record_id = ?2",
+  };
 
-  return _pd_store_exec (store, sql, error);
+  for (guint i = 0; i < G_N_ELEMENTS (statements); i++)
+    {
+      g_autoptr(PdStmt) stmt = _pd_store_prepare (store, statements[i], error);
+      int rc;
+
+      if (stmt == NULL)
+        return FALSE;
+      sqlite3_bind_text (stmt, 1, at, -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 2, upload_id, -1, SQLITE_STATIC);
+      rc = sqlite3_step (stmt);
+      if (rc != SQLITE_DONE)
+        {
+          _pd_store_set_error (store, rc, error);
+          return FALSE;
+        }
+    }
+  return TRUE;
 }
 
 static gboolean

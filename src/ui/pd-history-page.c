@@ -23,21 +23,6 @@ struct _PdHistoryPage
 
 G_DEFINE_FINAL_TYPE (PdHistoryPage, pd_history_page, GTK_TYPE_WIDGET)
 
-static char *
-format_local_time (const char *iso)
-{
-  g_autoptr (GDateTime) utc = NULL;
-  g_autoptr (GDateTime) local = NULL;
-
-  if (iso == NULL)
-    return g_strdup ("");
-  utc = g_date_time_new_from_iso8601 (iso, NULL);
-  if (utc == NULL)
-    return g_strdup (iso);
-  local = g_date_time_to_local (utc);
-  return g_date_time_format (local, "%x %X");
-}
-
 static void
 setup_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_data)
 {
@@ -70,12 +55,12 @@ bind_row (GtkSignalListItemFactory *factory, GtkListItem *item, gpointer user_da
   GtkWidget       *description = gtk_widget_get_first_child (box);
   GtkWidget       *caption = gtk_widget_get_next_sibling (description);
   g_autofree char *text = pd_store_describe_audit_entry (self->store, entry);
-  g_autofree char *when = format_local_time (pd_audit_entry_get_at (entry));
+  g_autofree char *when = pd_timestamp_format_local (pd_audit_entry_get_at (entry));
   g_autofree char *who_when = NULL;
   const char      *who = pd_audit_entry_get_who (entry);
 
   /* Translators: who made a change · when, e.g. "Practice Admin · 11/24/26 06:05:37" */
-  who_when = g_strdup_printf (_ ("%s · %s"), who && *who ? who : _ ("Unknown"), when);
+  who_when = g_strdup_printf (_ ("%s · %s"), who && *who ? who : _ ("Unknown"), when ? when : "");
   gtk_label_set_text (GTK_LABEL (description), text);
   gtk_label_set_text (GTK_LABEL (caption), who_when);
 }

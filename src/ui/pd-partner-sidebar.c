@@ -28,22 +28,6 @@ G_DEFINE_FINAL_TYPE (PdPartnerSidebar, pd_partner_sidebar, GTK_TYPE_WIDGET)
 
 static void pd_partner_sidebar_rebuild (PdPartnerSidebar *self);
 
-/* "24/11/2026 06:05:37" in local time, from ISO 8601 UTC text. */
-static char *
-format_timestamp (const char *iso)
-{
-  g_autoptr (GDateTime) utc = NULL;
-  g_autoptr (GDateTime) local = NULL;
-
-  if (iso == NULL || *iso == '\0')
-    return NULL;
-  utc = g_date_time_new_from_iso8601 (iso, NULL);
-  if (utc == NULL)
-    return g_strdup (iso);
-  local = g_date_time_to_local (utc);
-  return g_date_time_format (local, "%x %X");
-}
-
 static char *
 ref_title (PdStore *store, const PdRecordType *type, const char *id)
 {
@@ -92,7 +76,7 @@ format_value (PdPartnerSidebar *self, PdRecord *record, const PdField *field)
     case PD_FIELD_REF_LIST:
       return ref_list_titles (self->store, record, field);
     case PD_FIELD_TIMESTAMP:
-      return format_timestamp (pd_record_get_string (record, field->name));
+      return pd_timestamp_format_local (pd_record_get_string (record, field->name));
     default:
       if (!pd_record_is_set (record, field->name) && field->type != PD_FIELD_BOOL)
         return NULL;
@@ -156,8 +140,8 @@ static void
 add_record_group (PdPartnerSidebar *self)
 {
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  g_autofree char     *created = format_timestamp (pd_record_get_created_at (self->partner));
-  g_autofree char     *updated = format_timestamp (pd_record_get_updated_at (self->partner));
+  g_autofree char     *created = pd_timestamp_format_local (pd_record_get_created_at (self->partner));
+  g_autofree char     *updated = pd_timestamp_format_local (pd_record_get_updated_at (self->partner));
   g_autofree char     *updated_by
       = ref_title (self->store, &pd_practice_user_type, pd_record_get_updated_by (self->partner));
 

@@ -41,21 +41,6 @@ static const Column columns[] = {
   { "rejected", N_ ("Rejected"), TRUE, FALSE },   { "sha256", N_ ("SHA-256"), FALSE, FALSE },
 };
 
-static char *
-format_local_time (const char *iso)
-{
-  g_autoptr (GDateTime) utc = NULL;
-  g_autoptr (GDateTime) local = NULL;
-
-  if (iso == NULL)
-    return g_strdup ("");
-  utc = g_date_time_new_from_iso8601 (iso, NULL);
-  if (utc == NULL)
-    return g_strdup (iso);
-  local = g_date_time_to_local (utc);
-  return g_date_time_format (local, "%x %X");
-}
-
 /* The text of column KEY for UPLOAD. */
 static char *
 cell_text (PdRecord *upload, const Column *column)
@@ -63,7 +48,11 @@ cell_text (PdRecord *upload, const Column *column)
   const char *sha;
 
   if (g_str_equal (column->key, "when"))
-    return format_local_time (pd_record_get_created_at (upload));
+    {
+      char *when = pd_timestamp_format_local (pd_record_get_created_at (upload));
+
+      return when ? when : g_strdup ("");
+    }
   if (column->numeric)
     return g_strdup_printf ("%'" G_GINT64_FORMAT, pd_record_get_int (upload, column->key));
   if (g_str_equal (column->key, "sha256"))
