@@ -142,6 +142,9 @@ static const PdField partner_fields[] = {
   { "invited_at", PD_FIELD_TIMESTAMP, N_("Invited"), F_RO, N_("Status") },
   { "accepted_at", PD_FIELD_TIMESTAMP, N_("Accepted"), F_RO, N_("Status") },
   { "terminated_at", PD_FIELD_TIMESTAMP, N_("Terminated"), F_RO, N_("Status") },
+  /* Set by "Resend invitation": the server emails the representative again (issue 5). */
+  { "invitation_requested_at", PD_FIELD_TIMESTAMP, N_("Invitation requested"),
+    F_RO | F_HIDDEN, N_("Status") },
 };
 
 static const PdField institution_fields[] = {
@@ -158,6 +161,8 @@ static const PdField partner_user_fields[] = {
     .placeholder = N_("name@example.com") },
   { "role", PD_FIELD_ENUM, N_("Role"), 0, NULL, partner_user_roles },
   { "status", PD_FIELD_ENUM, N_("Status"), 0, NULL, partner_user_statuses },
+  { "invitation_requested_at", PD_FIELD_TIMESTAMP, N_("Invitation requested"),
+    F_RO | F_HIDDEN, NULL },
 };
 
 static const PdField practice_user_fields[] = {
@@ -165,6 +170,8 @@ static const PdField practice_user_fields[] = {
   { "email", PD_FIELD_TEXT, N_("Email"), F_EMAIL, NULL },
   /* Comma-separated permission names of DESIGN.md §2. */
   { "permissions", PD_FIELD_TEXT, N_("Permissions"), 0, NULL },
+  { "invitation_requested_at", PD_FIELD_TIMESTAMP, N_("Invitation requested"),
+    F_RO | F_HIDDEN, NULL },
 };
 
 /* The order of these fields is the order of the persons table's columns after the meta

@@ -157,10 +157,53 @@ static const char migration_3[] =
   "CREATE UNIQUE INDEX benefits_examination ON benefits (partner_id, examination_id)"
   "  WHERE deleted = 0;";
 
+
+/* Version 4: synchronisation and the server (issue 5).
+ * Desktop: sync_conflicts holds a field changed on both sides until the user keeps mine
+ * or theirs (the row keeps mine meanwhile). The pull cursor and account live in settings.
+ * Server: credentials (Argon2id hashes, never clear text), sessions (SHA-256 of the token),
+ * idempotency (the stored answer of every write, by Idempotency-Key), invitations
+ * (SHA-256 of the single-use token), mail_outbox (written in the transaction of the change
+ * that sends it, retried until sent), login_failures (rate limiting across restarts).
+ * audit.address: the client address of a change made through the server.
+ * invitation_requested_at: "Resend invitation" on partners, partner and practice users. */
+static const char migration_4[] =
+  "ALTER TABLE audit ADD COLUMN address TEXT;"
+  "ALTER TABLE partners ADD COLUMN invitation_requested_at TEXT;"
+  "ALTER TABLE partner_users ADD COLUMN invitation_requested_at TEXT;"
+  "ALTER TABLE practice_users ADD COLUMN invitation_requested_at TEXT;"
+  "CREATE TABLE sync_conflicts ("
+  "  collection TEXT NOT NULL, record_id TEXT NOT NULL, field TEXT NOT NULL,"
+  "  base_value TEXT, mine TEXT, theirs TEXT, their_version INTEGER NOT NULL,"
+  "  created_at TEXT NOT NULL, PRIMARY KEY (collection, record_id, field));"
+  "CREATE TABLE credentials ("
+  "  user_id TEXT PRIMARY KEY, kind TEXT NOT NULL, email_fold TEXT NOT NULL UNIQUE,"
+  "  password_hash TEXT, created_at TEXT NOT NULL, updated_at TEXT NOT NULL);"
+  "CREATE TABLE sessions ("
+  "  token_hash TEXT PRIMARY KEY, user_id TEXT NOT NULL, kind TEXT NOT NULL,"
+  "  created_at TEXT NOT NULL, last_used_at TEXT NOT NULL, address TEXT);"
+  "CREATE INDEX sessions_user ON sessions (user_id);"
+  "CREATE TABLE idempotency ("
+  "  key TEXT PRIMARY KEY, user_id TEXT NOT NULL, request_sha256 TEXT NOT NULL,"
+  "  status INTEGER NOT NULL, response TEXT NOT NULL, created_at TEXT NOT NULL);"
+  "CREATE TABLE invitations ("
+  "  token_hash TEXT PRIMARY KEY, kind TEXT NOT NULL, record_id TEXT NOT NULL,"
+  "  partner_id TEXT, email TEXT NOT NULL, created_at TEXT NOT NULL,"
+  "  expires_at TEXT NOT NULL, used_at TEXT);"
+  "CREATE INDEX invitations_record ON invitations (record_id);"
+  "CREATE TABLE mail_outbox ("
+  "  id INTEGER PRIMARY KEY AUTOINCREMENT, recipient TEXT NOT NULL, subject TEXT NOT NULL,"
+  "  body TEXT NOT NULL, created_at TEXT NOT NULL, attempts INTEGER NOT NULL DEFAULT 0,"
+  "  next_attempt_at TEXT NOT NULL, sent_at TEXT, last_error TEXT);"
+  "CREATE INDEX mail_outbox_due ON mail_outbox (sent_at, next_attempt_at);"
+  "CREATE TABLE login_failures (scope TEXT NOT NULL, at TEXT NOT NULL);"
+  "CREATE INDEX login_failures_scope ON login_failures (scope, at);";
+
 static const char *const migrations[] = {
   migration_1,
   migration_2,
   migration_3,
+  migration_4,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PD_STORE_SCHEMA_VERSION);

@@ -19,6 +19,7 @@ struct _PdStore
   char       *local_user_id;
   char       *actor;
   char       *actor_name;
+  char       *actor_address;
   GPtrArray  *pending;     /* collection, id, collection, id, ... awaiting the outer commit */
   GArray     *marks;       /* pending->len at the start of each open transaction level */
 

@@ -67,6 +67,7 @@ pd_store_finalize (GObject *object)
   g_free (self->local_user_id);
   g_free (self->actor);
   g_free (self->actor_name);
+  g_free (self->actor_address);
   g_ptr_array_unref (self->pending);
   g_array_unref (self->marks);
   G_OBJECT_CLASS (pd_store_parent_class)->finalize (object);
@@ -576,8 +577,8 @@ write_audit (PdStore     *self,
 
   stmt = _pd_store_prepare (self,
                             "INSERT INTO audit (at, who, record_type, record_id, partner_id, "
-                            "record_title, action, field, old_value, new_value) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                            "record_title, action, field, old_value, new_value, address) "
+                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -591,6 +592,7 @@ write_audit (PdStore     *self,
   sqlite3_bind_text (stmt, 8, field, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 9, old_value, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 10, new_value, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 11, self->actor_address, -1, SQLITE_TRANSIENT);
   return step_done (self, stmt, error);
 }
 
@@ -916,6 +918,9 @@ refresh_actor_name (PdStore *self)
 
   if (self->actor)
     actor = load_record (self, &pd_practice_user_type, self->actor, NULL);
+  /* The server writes as partner users too (a partner's booking). */
+  if (self->actor && actor == NULL)
+    actor = load_record (self, &pd_partner_user_type, self->actor, NULL);
   g_free (self->actor_name);
   self->actor_name = g_strdup (actor ? pd_record_get_title (actor) : NULL);
 }
@@ -1481,6 +1486,16 @@ pd_store_set_actor (PdStore    *self,
   g_free (self->actor);
   self->actor = g_strdup (user_id ? user_id : self->local_user_id);
   refresh_actor_name (self);
+}
+
+void
+pd_store_set_actor_address (PdStore    *self,
+                            const char *address)
+{
+  g_return_if_fail (PD_IS_STORE (self));
+
+  g_free (self->actor_address);
+  self->actor_address = g_strdup (address);
 }
 
 const char *

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define PD_STORE_SCHEMA_VERSION 3
+#define PD_STORE_SCHEMA_VERSION 4
 
 /* Signals:
  *   ::record-changed (const char *collection, const char *id) after every
@@ -44,6 +44,9 @@ const char *pd_store_get_local_user_id (PdStore *self);
 void        pd_store_set_actor     (PdStore    *self,
                                     const char *user_id);
 const char *pd_store_get_actor     (PdStore *self);
+/* The client address written into audit rows (the server sets it per request); NULL: none. */
+void        pd_store_set_actor_address (PdStore    *self,
+                                        const char *address);
 
 /* Field rules (pd_record_validate) plus uniqueness against live records.
  * field name -> translated message; empty when valid. */
