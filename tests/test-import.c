@@ -467,6 +467,38 @@ test_dates (Fixture       *f,
   g_assert_cmpstr (dob4, ==, "1981-04-03");
 }
 
+/* The import reads the file once, in a provisional date order: a file that turns out to be
+ * day/month/year is read again; messages name the format found; rejections stay in line
+ * order although a dependent waiting for its employee is checked last. */
+static void
+test_date_order_found_late (Fixture       *f,
+                            gconstpointer  data)
+{
+  g_autofree char *dmy = write_file (f, "dmy.csv", HEADER
+                                     "E1,John,Doe,03/04/1981,employee,,02/01/2024,,\n"
+                                     "E2,Ann,Roe,25/12/1980,employee,,01/02/2024,,\n");
+  g_autofree char *iso = write_file (f, "iso.csv", HEADER
+                                     "E9-S,Jane,Doe,1982-02-20,spouse,E9,2024-01-01,,\n"
+                                     "E3,Bob,Poe,someday,employee,,2024-01-01,,\n"
+                                     "E4,Bea,Poe,1980-01-01,employee,,2024-01-01,,\n");
+  g_autoptr(PdImportResult) a = run (f, dmy, PD_IMPORT_MODE_INCREMENTAL, 0);
+  g_autoptr(PdImportResult) b = run (f, iso, PD_IMPORT_MODE_INCREMENTAL, 0);
+  g_autofree char *dob = query_text (f, "SELECT date_of_birth FROM persons WHERE member_id = 'E1'");
+  PdImportRejection *first, *second;
+
+  assert_counts (a, 2, 0, 0, 0, 0);
+  g_assert_cmpint (a->date_order, ==, PD_DATE_ORDER_DMY);
+  g_assert_cmpstr (dob, ==, "1981-04-03");
+  assert_counts (b, 1, 0, 0, 0, 2);
+  g_assert_cmpuint (b->rejections->len, ==, 2);
+  first = g_ptr_array_index (b->rejections, 0);
+  second = g_ptr_array_index (b->rejections, 1);
+  g_assert_cmpuint (first->line, ==, 2);
+  g_assert_nonnull (strstr (first->reason, "E9"));
+  g_assert_cmpuint (second->line, ==, 3);
+  g_assert_cmpstr (second->reason, ==, "“someday” is not a date (expected YYYY-MM-DD)");
+}
+
 static void
 test_mapping_drift (Fixture       *f,
                     gconstpointer  data)
@@ -576,6 +608,85 @@ test_full_and_incremental (Fixture       *f,
   status = query_text (f, "SELECT eligibility_status || coalesce (coverage_end, '-') "
                           "FROM persons WHERE member_id = 'E10'");
   g_assert_cmpstr (status, ==, "eligible-");
+}
+
+/* New people in a full file join the partner's people; they are not "missing" from it. */
+static void
+test_full_adds_people (Fixture       *f,
+                       gconstpointer  data)
+{
+  g_autofree char *eight = census (10, ",9,10,", 0);
+  g_autofree char *all = census (10, NULL, 0);
+  g_autofree char *eight_file = write_file (f, "eight.csv", eight);
+  g_autofree char *all_file = write_file (f, "all.csv", all);
+  g_autoptr(PdImportResult) a = run (f, eight_file, PD_IMPORT_MODE_FULL, 0);
+  g_autoptr(PdImportResult) dry = run (f, all_file, PD_IMPORT_MODE_FULL, PD_IMPORT_FLAG_DRY_RUN);
+  g_autoptr(PdImportResult) b = run (f, all_file, PD_IMPORT_MODE_FULL, 0);
+
+  assert_counts (a, 8, 0, 0, 0, 0);
+  assert_counts (dry, 2, 0, 8, 0, 0);
+  assert_counts (b, 2, 0, 8, 0, 0);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM persons WHERE eligibility_status = "
+                                 "'eligible' AND coverage_end IS NULL"), ==, 10);
+}
+
+/* N employees, minus those in SKIP, those in CHANGED with a new email. */
+static char *
+big_census (guint        n,
+            const char  *skip,
+            const char  *changed)
+{
+  GString *s = g_string_new (HEADER);
+
+  for (guint i = 1; i <= n; i++)
+    {
+      g_autofree char *tag = g_strdup_printf (",%u,", i);
+
+      if (strstr (skip, tag))
+        continue;
+      g_string_append_printf (s, "E%u,First%u,Last%u,1980-01-%02u,EE,,2024-01-01,,%s%u@example.com\n",
+                              i, i, i, (i % 28) + 1, strstr (changed, tag) ? "new" : "p", i);
+    }
+  return g_string_free (s, FALSE);
+}
+
+/* A partner with thousands of people: the import reads them in one scan and compares
+ * hashes; the counts and the rows must be those of a lookup per row. */
+static void
+test_many_known (Fixture       *f,
+                 gconstpointer  data)
+{
+  g_autofree char *all = big_census (2500, "", "");
+  g_autofree char *fewer = big_census (2500, ",7,8,", ",3,4,");
+  g_autofree char *again = big_census (2500, "", ",3,");
+  g_autofree char *all_file = write_file (f, "all.csv", all);
+  g_autofree char *fewer_file = write_file (f, "fewer.csv", fewer);
+  g_autofree char *again_file = write_file (f, "again.csv", again);
+  g_autoptr(PdImportResult) a = run (f, all_file, PD_IMPORT_MODE_FULL, 0);
+  g_autoptr(PdImportResult) dry = run (f, fewer_file, PD_IMPORT_MODE_FULL, PD_IMPORT_FLAG_DRY_RUN);
+  g_autoptr(PdImportResult) b = run (f, fewer_file, PD_IMPORT_MODE_FULL, 0);
+  g_autoptr(PdImportResult) c = NULL;
+  g_autofree char *email = NULL;
+  g_autofree char *status = NULL;
+
+  assert_counts (a, 2500, 0, 0, 0, 0);
+  assert_counts (dry, 0, 2, 2496, 2, 0);
+  assert_counts (b, 0, 2, 2496, 2, 0);
+  email = query_text (f, "SELECT email || version FROM persons WHERE member_id = 'E4'");
+  g_assert_cmpstr (email, ==, "new4@example.com2");
+  status = query_text (f, "SELECT eligibility_status || coverage_end FROM persons "
+                          "WHERE member_id = 'E8'");
+  g_assert_cmpstr (status, ==, "terminated2024-06-30");
+  /* E7 and E8 come back, E4 gets its old email again, E3 keeps its new one. */
+  c = run (f, again_file, PD_IMPORT_MODE_INCREMENTAL, 0);
+  assert_counts (c, 0, 3, 2497, 0, 0);
+  g_clear_pointer (&status, g_free);
+  status = query_text (f, "SELECT eligibility_status || coalesce (coverage_end, '-') || version "
+                          "FROM persons WHERE member_id = 'E8'");
+  g_assert_cmpstr (status, ==, "eligible-3");
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM change_log WHERE collection = 'person'"),
+                   ==, 2500 + 4 + 3);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM persons"), ==, 2500);
 }
 
 static void
@@ -953,6 +1064,28 @@ test_command_line (Fixture       *f,
   g_clear_pointer (&err, g_free);
 }
 
+/* Makes the stored copy of UPLOAD_ID the raw BYTES, as schema 4 kept it. */
+static void
+store_raw_copy (Fixture    *f,
+                const char *upload_id,
+                const char *bytes,
+                gsize       len)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE upload_files SET encoding = NULL, content = ?2 "
+                                           "WHERE upload_id = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
+  sqlite3_bind_text (stmt, 1, upload_id, -1, SQLITE_STATIC);
+  sqlite3_bind_blob (stmt, 2, bytes, (int) len, SQLITE_STATIC);
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
+  g_assert_cmpint (sqlite3_changes (db), ==, 1);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+}
+
 static void
 test_save_copy (Fixture       *f,
                 gconstpointer  data)
@@ -978,8 +1111,45 @@ test_save_copy (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
   g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
+  /* Stored compressed; an upload from before schema 5 holds the raw bytes. */
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM upload_files WHERE encoding = 'gzip' "
+                                 "AND hex (substr (content, 1, 2)) = '1F8B'"), ==, 1);
+  store_raw_copy (f, r->upload_id, bytes, sizeof bytes - 1);
+  g_clear_pointer (&back, g_free);
+  g_assert_true (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
+  g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
   g_assert_false (pd_upload_save_copy (f->store, "no-such-upload", copy, &error));
   g_assert_error (error, PD_ERROR, PD_ERROR_NOT_FOUND);
+}
+
+/* A file of several megabytes (the copy is compressed and written back in chunks). */
+static void
+test_save_copy_large (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GString) csv = g_string_new ("Member ID,First Name,Last Name,DOB,Relationship,Email\n");
+  g_autofree char *file = g_build_filename (f->dir, "large.csv", NULL);
+  g_autofree char *copy = g_build_filename (f->dir, "large-copy.csv", NULL);
+  g_autofree char *back = NULL;
+  g_autoptr(PdImportResult) r = NULL;
+  g_autoptr(GError) error = NULL;
+  GRand *rand = g_rand_new_with_seed (7);
+  gsize len = 0;
+
+  for (guint i = 0; csv->len < 3 * 1024 * 1024; i++)
+    g_string_append_printf (csv, "E%06u,Anna,Berg %u,19%02u-0%u-1%u,employee,a%u@example.com\n", i,
+                            g_rand_int (rand), 50 + i % 40, 1 + i % 9, i % 9, g_rand_int (rand));
+  g_rand_free (rand);
+  g_assert_true (g_file_set_contents (file, csv->str, (gssize) csv->len, NULL));
+  r = run (f, file, PD_IMPORT_MODE_INCREMENTAL, 0);
+  g_assert_cmpuint (r->rejected, ==, 0);
+  g_assert_cmpint (query_int (f, "SELECT length (content) FROM upload_files"), <, (gint64) csv->len);
+  g_assert_true (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
+  g_assert_cmpmem (back, len, csv->str, csv->len);
 }
 
 static void
@@ -1151,9 +1321,12 @@ main (int    argc,
   ADD ("/import/rejections", test_rejections);
   ADD ("/import/dependents", test_dependents);
   ADD ("/import/dates", test_dates);
+  ADD ("/import/date-order-found-late", test_date_order_found_late);
   ADD ("/import/mapping/drift", test_mapping_drift);
   ADD ("/import/mapping/needed", test_needs_mapping);
   ADD ("/import/modes", test_full_and_incremental);
+  ADD ("/import/full-adds-people", test_full_adds_people);
+  ADD ("/import/many-known", test_many_known);
   ADD ("/import/guard", test_guard);
   ADD ("/import/all-or-nothing", test_all_or_nothing);
   ADD ("/import/cancel", test_cancel_rolls_back);
@@ -1162,6 +1335,7 @@ main (int    argc,
   ADD ("/import/834", test_834);
   ADD ("/import/command-line", test_command_line);
   ADD ("/import/save-copy", test_save_copy);
+  ADD ("/import/save-copy-large", test_save_copy_large);
   ADD ("/import/person-rules", test_person_rules);
   ADD ("/import/async", test_async);
   ADD ("/import/sample-data", test_sample_data);

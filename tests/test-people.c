@@ -150,19 +150,20 @@ save_person (const char *first, const char *last, const char *member_id, const c
 
 /* Expected results, by plain SQL and a plain scan */
 
+/* The name order: the name index's, ties broken by the statuses, then the row id. */
+#define NAME "last_name%s, first_name%s, member_id%s, eligibility_status%s, enrollment_status%s," \
+  " relationship%s, rowid%s"
+
 static const char *const expected_order[PD_PEOPLE_N_SORTS] = {
-  [PD_PEOPLE_SORT_NAME] = "last_name%s, first_name%s, member_id%s, rowid%s",
+  [PD_PEOPLE_SORT_NAME] = NAME,
   [PD_PEOPLE_SORT_MEMBER_ID]
   = "member_id%s, relationship%s, first_name_fold%s, date_of_birth%s, rowid%s",
-  [PD_PEOPLE_SORT_GROUP_ID] = "group_id%s, last_name%s, first_name%s, member_id%s, rowid%s",
-  [PD_PEOPLE_SORT_RELATIONSHIP] = "relationship%s, last_name%s, first_name%s, member_id%s, rowid%s",
-  [PD_PEOPLE_SORT_COVERAGE_START]
-  = "coverage_start%s, last_name%s, first_name%s, member_id%s, rowid%s",
-  [PD_PEOPLE_SORT_COVERAGE_END] = "coverage_end%s, last_name%s, first_name%s, member_id%s, rowid%s",
-  [PD_PEOPLE_SORT_ELIGIBILITY]
-  = "eligibility_status%s, last_name%s, first_name%s, member_id%s, rowid%s",
-  [PD_PEOPLE_SORT_ENROLLMENT]
-  = "enrollment_status%s, last_name%s, first_name%s, member_id%s, rowid%s",
+  [PD_PEOPLE_SORT_GROUP_ID] = "group_id%s, " NAME,
+  [PD_PEOPLE_SORT_RELATIONSHIP] = "relationship%s, " NAME,
+  [PD_PEOPLE_SORT_COVERAGE_START] = "coverage_start%s, " NAME,
+  [PD_PEOPLE_SORT_COVERAGE_END] = "coverage_end%s, " NAME,
+  [PD_PEOPLE_SORT_ELIGIBILITY] = "eligibility_status%s, " NAME,
+  [PD_PEOPLE_SORT_ENROLLMENT] = "enrollment_status%s, " NAME,
 };
 
 static gboolean
@@ -185,7 +186,7 @@ static GArray *
 expected_rowids (const PdPeopleFilter *filter, guint *n_eligible)
 {
   const char      *d = filter->descending ? " DESC" : "";
-  g_autofree char *order = g_strdup_printf (expected_order[filter->sort], d, d, d, d, d);
+  g_autofree char *order = g_strdup_printf (expected_order[filter->sort], d, d, d, d, d, d, d, d);
   g_autofree char *sql = g_strdup_printf (
       "SELECT rowid, display_name, member_id, email, eligibility_status, enrollment_status,"
       " relationship FROM persons WHERE partner_id = ?1 AND deleted = 0 ORDER BY %s",

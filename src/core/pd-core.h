@@ -6,6 +6,7 @@
 #include "pd-record.h"
 #include "pd-audit-entry.h"
 #include "pd-store.h"
+#include "pd-store-sync.h"
 #include "pd-sample-data.h"
 #include "pd-table-reader.h"
 #include "pd-import.h"

@@ -1,4 +1,4 @@
-/* pd-import.c: the eligibility import engine: two streaming passes, bulk writes in one transaction. */
+/* pd-import.c: the eligibility import engine: one streaming pass (two when it must), bulk writes in one transaction. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -38,6 +38,65 @@ typedef struct {
   gsize    used;
 } HashSet;
 
+/* Multi-row INSERTs: one statement per BATCH_ROWS rows (its setup, and change_log's
+ * AUTOINCREMENT bookkeeping, once per batch instead of once per row). The values are
+ * copied into DATA and bound when the batch is written. */
+#define BATCH_ROWS 64
+
+typedef struct {
+  gsize  offset;  /* in data; G_MAXSIZE for NULL */
+  gsize  len;     /* G_MAXSIZE for an integer in offset */
+} BatchValue;
+
+typedef struct {
+  const char *head;   /* "INSERT INTO t (a, b, c) VALUES " */
+  const char *tuple;  /* "(?, 0, ?)" */
+  guint       n_params;
+  guint       n_rows;
+  char       *full_sql;
+  PdStmt     *full_stmt; /* prepared once; owned by the store's cache */
+  GString    *data;
+  GArray     *values; /* BatchValue */
+} Batch;
+
+/* The partner's live people, read in one scan of the table when they are many: per
+ * person its identity key and a hash of the fields the file maps. A row of the file
+ * that changes nothing (most rows of a file sent again) then costs no database access. */
+typedef struct {
+  guint64 key;        /* identity_key () of the stored values; 0: it has none, matches nothing */
+  guint64 content;    /* content_hash () of the mapped fields */
+  gint64  rowid : 56;
+  guint   flags : 8;  /* KNOWN_* */
+} Known;
+
+enum {
+  KNOWN_TERMINATED = 1 << 0,
+  KNOWN_ELIGIBLE   = 1 << 1,
+  KNOWN_ENDS_EARLY = 1 << 2, /* stored coverage ends before it starts */
+};
+
+typedef struct {
+  GArray  *people;  /* Known, in rowid order */
+  guint32 *slots;   /* by key: index into people + 1; 0 is empty */
+  gsize    mask;
+} KnownSet;
+
+typedef struct {
+  guint and_mask;     /* orders that fit every day/month date so far */
+  guint n_dm;         /* dates written with the day and month first */
+  guint n_mdy;
+  guint n_dmy;
+  guint n_dependent;  /* of them, read differently as MM/DD/YYYY and DD/MM/YYYY */
+} DateScan;
+
+typedef struct _Packer Packer; /* the upload's compressed copy, made by a thread */
+
+/* A rejected date whose message names the expected format (fixed once the order is known). */
+typedef struct {
+  guint  index;  /* in result->rejections */
+  char  *text;
+} Hinted;
+
 typedef struct {
   /* Borrowed References */
   PdStore               *store;
@@ -55,6 +114,16 @@ typedef struct {
   HashSet          keys;        /* identity keys of the file's rows -> first line */
   HashSet          employees;   /* member IDs of the file's employees */
   GHashTable      *duplicates;  /* line -> first line with the same key */
+  KnownSet         known;        /* when use_known */
+  DateScan         scan;
+  GArray          *hinted;       /* Hinted, while the date order is provisional */
+  GByteArray      *deferred;     /* rows waiting for their employee: defer_row () */
+  Packer          *packer;
+  guint            n_deferred;
+  int              mapped[P_N];  /* the fields the file maps (not display name, upload) */
+  guint            n_mapped;
+  Batch            person_batch; /* new people */
+  Batch            change_batch; /* their change-log entries */
   guint8          *seen;        /* bitmap by persons.rowid: listed in the file */
   gsize            seen_size;
   GString         *json;
@@ -70,6 +139,8 @@ typedef struct {
   guint       n_columns;
   gboolean    dry_run;
   gboolean    partner_has_people;
+  gboolean    use_known;
+  gboolean    order_provisional; /* one pass: imp->order may still change */
   gboolean    mapping_given;
   gboolean    indexes_dropped;
   PdDateOrder order;
@@ -81,6 +152,7 @@ typedef struct {
   double      progress_to;
   const char *phase;
   gint64      eligible_before;
+  gint64      max_rowid_before; /* people of later rowids are new: never "missing" */
   char        today[11];
   char        termination_date[11];
   char        now[32];
@@ -91,7 +163,7 @@ typedef struct {
   /* The row being imported */
   Cell    cell[N_TARGETS];
   Cell    val[P_N];
-  Cell    old[P_N];
+  Cell    old[P_N + 1]; /* and old[P_N]: first_name_fold */
   gint64  old_rowid;
   gint64  old_version;
   char    old_id[64];
@@ -463,7 +535,7 @@ uuid7 (Import *imp,
 }
 
 enum {
-  ST_LOOKUP, ST_EMPLOYEE, ST_CHANGE, ST_INSERT, ST_UPDATE, ST_BY_ROWID,
+  ST_LOOKUP, ST_EMPLOYEE, ST_UPDATE, ST_BY_ROWID,
 };
 
 /* The store's prepared statement for SQL, looked up once per import (hashing the SQL
@@ -484,7 +556,8 @@ prepare (Import      *imp,
 typedef struct {
   char *lookup;    /* by identity key */
   char *by_rowid;
-  char *insert;
+  char *insert;    /* "INSERT INTO persons (...) VALUES ": a batch's head */
+  char *tuple;     /* its "(?, ?, ...)" */
   char *update;
 } PersonSql;
 
@@ -497,8 +570,8 @@ person_sql (void)
   if (g_once_init_enter (&once))
     {
       g_autoptr(GString) cols = g_string_new (NULL);
-      g_autoptr(GString) params = g_string_new (NULL);
       g_autoptr(GString) sets = g_string_new (NULL);
+      g_autoptr(GString) tuple = g_string_new ("(?, ?, ?, ?, ?, 0");
       g_autofree char *select = NULL;
 
       g_assert (pd_person_type.n_fields == P_N);
@@ -509,19 +582,20 @@ person_sql (void)
           const char *name = pd_person_type.fields[i].name;
 
           g_string_append_printf (cols, "%s%s", i ? ", " : "", name);
-          g_string_append_printf (params, ", ?%u", i + 6);
           g_string_append_printf (sets, ", %s = ?%u", name, i + 6);
+          g_string_append (tuple, ", ?");
         }
-      select = g_strdup_printf ("SELECT rowid, id, version, created_at, %s FROM persons",
-                                cols->str);
+      g_string_append (tuple, ", ?)");
+      select = g_strdup_printf ("SELECT rowid, id, version, created_at, %s, first_name_fold "
+                                "FROM persons", cols->str);
       sql.lookup = g_strdup_printf ("%s WHERE partner_id = ?1 AND member_id = ?2 "
                                     "AND relationship = ?3 AND first_name_fold = ?4 "
                                     "AND date_of_birth = ?5 AND deleted = 0 LIMIT 1", select);
       sql.by_rowid = g_strdup_printf ("%s WHERE rowid = ?1", select);
       sql.insert = g_strdup_printf ("INSERT INTO persons (id, version, created_at, updated_at, "
-                                    "updated_by, deleted, %s, first_name_fold) "
-                                    "VALUES (?1, ?2, ?3, ?4, ?5, 0%s, ?%u)",
-                                    cols->str, params->str, P_N + 6);
+                                    "updated_by, deleted, %s, first_name_fold) VALUES ",
+                                    cols->str);
+      sql.tuple = g_string_free (g_steal_pointer (&tuple), FALSE);
       sql.update = g_strdup_printf ("UPDATE persons SET id = ?1, version = ?2, "
                                     "created_at = ?3, updated_at = ?4, updated_by = ?5%s, "
                                     "first_name_fold = ?%u WHERE rowid = ?%u",
@@ -542,6 +616,140 @@ step (Import   *imp,
     return TRUE;
   _pd_store_set_error (imp->store, rc, error);
   return FALSE;
+}
+
+/* Batches */
+
+static void
+batch_init (Batch      *batch,
+            const char *head,
+            const char *tuple)
+{
+  g_autoptr(GString) sql = g_string_new (head);
+
+  batch->head = head;
+  batch->tuple = tuple;
+  batch->n_params = 0;
+  for (const char *p = tuple; *p; p++)
+    batch->n_params += *p == '?';
+  for (guint i = 0; i < BATCH_ROWS; i++)
+    g_string_append_printf (sql, "%s%s", i ? ", " : "", tuple);
+  batch->full_sql = g_string_free (g_steal_pointer (&sql), FALSE);
+  batch->data = g_string_sized_new (BATCH_ROWS * 512);
+  batch->values = g_array_sized_new (FALSE, FALSE, sizeof (BatchValue),
+                                     BATCH_ROWS * batch->n_params);
+}
+
+static void
+batch_clear (Batch *batch)
+{
+  g_clear_pointer (&batch->full_sql, g_free);
+  if (batch->data)
+    g_string_free (batch->data, TRUE);
+  batch->data = NULL;
+  g_clear_pointer (&batch->values, g_array_unref);
+}
+
+static void
+batch_reset (Batch *batch)
+{
+  batch->n_rows = 0;
+  g_string_truncate (batch->data, 0);
+  g_array_set_size (batch->values, 0);
+}
+
+static void
+batch_text (Batch      *batch,
+            const char *s,
+            gssize      len)
+{
+  BatchValue v = { G_MAXSIZE, 0 };
+
+  if (s)
+    {
+      v.offset = batch->data->len;
+      v.len = len < 0 ? strlen (s) : (gsize) len;
+      g_string_append_len (batch->data, s, (gssize) v.len);
+    }
+  g_array_append_val (batch->values, v);
+}
+
+static void
+batch_cell (Batch *batch,
+            Cell   c)
+{
+  batch_text (batch, c.s, (gssize) c.len);
+}
+
+static void
+batch_int (Batch  *batch,
+           gint64  number)
+{
+  BatchValue v = { (gsize) number, G_MAXSIZE };
+
+  g_array_append_val (batch->values, v);
+}
+
+/* Inserts the rows collected so far. */
+static gboolean
+batch_flush (Import   *imp,
+             Batch    *batch,
+             GError  **error)
+{
+  g_autoptr(GString) sql = NULL;
+  PdStmt *stmt;
+  gboolean ok;
+
+  if (batch->n_rows == 0)
+    return TRUE;
+  if (batch->n_rows == BATCH_ROWS)
+    stmt = batch->full_stmt = batch->full_stmt ? batch->full_stmt
+                                               : _pd_store_prepare (imp->store, batch->full_sql,
+                                                                    error);
+  else
+    {
+      sql = g_string_new (batch->head);
+      for (guint i = 0; i < batch->n_rows; i++)
+        g_string_append_printf (sql, "%s%s", i ? ", " : "", batch->tuple);
+      stmt = _pd_store_prepare (imp->store, sql->str, error);
+    }
+  if (stmt == NULL)
+    return FALSE;
+  g_assert (batch->values->len == batch->n_rows * batch->n_params);
+  for (guint i = 0; i < batch->values->len; i++)
+    {
+      BatchValue *v = &g_array_index (batch->values, BatchValue, i);
+
+      if (v->len == G_MAXSIZE)
+        sqlite3_bind_int64 (stmt, (int) i + 1, (gint64) v->offset);
+      else if (v->offset == G_MAXSIZE)
+        sqlite3_bind_null (stmt, (int) i + 1);
+      else
+        sqlite3_bind_text (stmt, (int) i + 1, batch->data->str + v->offset, (int) v->len,
+                           SQLITE_STATIC);
+    }
+  ok = step (imp, stmt, error);
+  _pd_stmt_release (stmt);
+  batch_reset (batch);
+  return ok;
+}
+
+/* Ends a row of values; writes the batch when it is full. */
+static gboolean
+batch_row_done (Import   *imp,
+                Batch    *batch,
+                GError  **error)
+{
+  batch->n_rows++;
+  return batch->n_rows < BATCH_ROWS || batch_flush (imp, batch, error);
+}
+
+static gboolean
+flush_batches (Import   *imp,
+               GError  **error)
+{
+  return batch_flush (imp, &imp->person_batch, error)
+         && batch_flush (imp, &imp->change_batch, error);
 }
 
 static void
@@ -568,7 +776,7 @@ load_old (Import       *imp,
   imp->old_version = sqlite3_column_int64 (stmt, 2);
   g_strlcpy (imp->old_created, (const char *) sqlite3_column_text (stmt, 3),
              sizeof imp->old_created);
-  for (guint i = 0; i < P_N; i++)
+  for (guint i = 0; i <= P_N; i++)
     {
       sqlite3_column_text (stmt, 4 + i);
       total += (gsize) sqlite3_column_bytes (stmt, 4 + i) + 1;
@@ -579,7 +787,7 @@ load_old (Import       *imp,
       imp->old_buf = g_realloc (imp->old_buf, imp->old_size);
     }
   p = imp->old_buf;
-  for (guint i = 0; i < P_N; i++)
+  for (guint i = 0; i <= P_N; i++)
     {
       const char *text = (const char *) sqlite3_column_text (stmt, 4 + i);
       gsize len = (gsize) sqlite3_column_bytes (stmt, 4 + i);
@@ -599,7 +807,7 @@ load_old (Import       *imp,
 static void
 clear_old (Import *imp)
 {
-  for (guint i = 0; i < P_N; i++)
+  for (guint i = 0; i <= P_N; i++)
     {
       imp->old[i].s = NULL;
       imp->old[i].len = 0;
@@ -692,6 +900,254 @@ employee_in_database (Import  *imp,
   return rc == SQLITE_ROW;
 }
 
+/* The known people */
+
+static gint64 query_count (Import *imp, const char *sql);
+
+/* The identity (member ID, relationship, folded first name, ISO date of birth) as the
+ * lookup by key compares it; 0 when a part is missing (such a person is never found). */
+static guint64
+identity_key (Cell member,
+              Cell relationship,
+              Cell fold,
+              Cell dob)
+{
+  guint64 h = 0x6c62272e07bb0142ULL;
+
+  if (!member.s || !relationship.s || !fold.s || !dob.s || !member.len || !relationship.len
+      || !fold.len || !dob.len)
+    return 0;
+  h = hash_bytes (h, member.s, member.len);
+  h = hash_bytes (h, relationship.s, relationship.len);
+  h = hash_bytes (h, fold.s, fold.len);
+  h = hash_finish (hash_bytes (h, dob.s, dob.len));
+  return h ? h : 1;
+}
+
+static guint64
+val_identity_key (Import *imp)
+{
+  g_autofree char *allocated = NULL;
+  char buf[128];
+  const char *fold = fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated);
+
+  return identity_key (imp->val[P_MEMBER], imp->val[P_REL], static_cell (fold),
+                       imp->val[P_DOB]);
+}
+
+/* A hash of the mapped fields of imp->val (NULL and "" alike, as same_as_old sees them). */
+static guint64
+content_hash (Import *imp,
+              Cell   *cells)
+{
+  guint64 h = 0xcbf29ce484222325ULL;
+
+  for (guint i = 0; i < imp->n_mapped; i++)
+    h = hash_bytes (h, cells[i].s, cells[i].s ? cells[i].len : 0);
+  return hash_finish (h);
+}
+
+static void
+known_clear (KnownSet *set)
+{
+  g_clear_pointer (&set->people, g_array_unref);
+  g_clear_pointer (&set->slots, g_free);
+}
+
+static Known *
+known_find (KnownSet *set,
+            guint64   key)
+{
+  if (key == 0 || set->slots == NULL)
+    return NULL;
+  for (gsize i = key & set->mask; set->slots[i]; i = (i + 1) & set->mask)
+    {
+      Known *k = &g_array_index (set->people, Known, set->slots[i] - 1);
+
+      if (k->key == key)
+        return k;
+    }
+  return NULL;
+}
+
+/* Indexes the people by key; the first of equal keys (lowest rowid) wins, as in the
+ * lookup by key. */
+static void
+known_index (KnownSet *set)
+{
+  gsize size = 1024;
+
+  while (size < set->people->len * 2)
+    size <<= 1;
+  set->slots = g_new0 (guint32, size);
+  set->mask = size - 1;
+  for (guint n = 0; n < set->people->len; n++)
+    {
+      Known *k = &g_array_index (set->people, Known, n);
+      gsize i;
+
+      if (k->key == 0 || known_find (set, k->key))
+        continue;
+      for (i = k->key & set->mask; set->slots[i]; i = (i + 1) & set->mask)
+        ;
+      set->slots[i] = n + 1;
+    }
+}
+
+static Cell
+column_cell (sqlite3_stmt *stmt,
+             int           col)
+{
+  Cell c = { (const char *) sqlite3_column_text (stmt, col), 0 };
+
+  c.len = (gsize) sqlite3_column_bytes (stmt, col);
+  if (c.len == 0)
+    c.s = NULL;
+  return c;
+}
+
+/* "SELECT rowid, eligibility_status, coverage_start, coverage_end, member_id,
+ * relationship, first_name_fold, date_of_birth, <mapped fields>" of the partner's live
+ * people, in one pass over the table. */
+static char *
+known_sql (Import *imp)
+{
+  g_autoptr(GString) sql = g_string_new ("SELECT rowid, eligibility_status, coverage_start, "
+                                         "coverage_end, member_id, relationship, "
+                                         "first_name_fold, date_of_birth");
+
+  for (guint i = 0; i < imp->n_mapped; i++)
+    g_string_append_printf (sql, ", %s", pd_person_type.fields[imp->mapped[i]].name);
+  g_string_append (sql, " FROM persons NOT INDEXED WHERE partner_id = ?1 AND deleted = 0");
+  return g_string_free (g_steal_pointer (&sql), FALSE);
+}
+
+static void
+known_add (Import       *imp,
+           sqlite3_stmt *stmt)
+{
+  Known k = { 0 };
+  Cell cells[P_N];
+  Cell elig = column_cell (stmt, 1), start = column_cell (stmt, 2), end = column_cell (stmt, 3);
+
+  k.rowid = sqlite3_column_int64 (stmt, 0);
+  if (cell_is (elig, "terminated"))
+    k.flags |= KNOWN_TERMINATED;
+  if (cell_is (elig, "eligible"))
+    k.flags |= KNOWN_ELIGIBLE;
+  if (start.s && end.s && memcmp (end.s, start.s, MIN (end.len, start.len)) < 0)
+    k.flags |= KNOWN_ENDS_EARLY;
+  k.key = identity_key (column_cell (stmt, 4), column_cell (stmt, 5), column_cell (stmt, 6),
+                        column_cell (stmt, 7));
+  for (guint i = 0; i < imp->n_mapped; i++)
+    cells[i] = column_cell (stmt, 8 + (int) i);
+  k.content = content_hash (imp, cells);
+  g_array_append_val (imp->known.people, k);
+}
+
+static gboolean
+load_known (Import  *imp,
+            GError **error)
+{
+  g_autofree char *sql = known_sql (imp);
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (imp->store, sql, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  imp->known.people = g_array_new (FALSE, FALSE, sizeof (Known));
+  sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
+  imp->eligible_before = 0;
+  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      known_add (imp, stmt);
+      if (g_array_index (imp->known.people, Known, imp->known.people->len - 1).flags
+          & KNOWN_ELIGIBLE)
+        imp->eligible_before++;
+      if ((imp->known.people->len & 4095) == 0 && !check_cancelled (imp, error))
+        return FALSE;
+    }
+  if (rc != SQLITE_DONE)
+    {
+      _pd_store_set_error (imp->store, rc, error);
+      return FALSE;
+    }
+  known_index (&imp->known);
+  return TRUE;
+}
+
+/* Whether the partner has enough people, compared with the table, for one scan to beat a
+ * lookup per row. */
+static gboolean
+want_known (Import *imp)
+{
+  gint64 partner = query_count (imp, "SELECT count(*) FROM persons WHERE partner_id = ?1");
+  gint64 total = query_count (imp, "SELECT coalesce (max (rowid), 0) FROM persons "
+                                   "WHERE ?1 IS NOT NULL");
+
+  return partner >= 2000 && partner * 8 >= total;
+}
+
+/* The row of the person with the key of imp->val, through the known people. */
+static gboolean
+find_known (Import  *imp,
+            GError **error)
+{
+  Known *k = known_find (&imp->known, val_identity_key (imp));
+  g_autoptr(PdStmt) stmt = NULL;
+  g_autofree char *allocated = NULL;
+  char buf[128];
+  const char *fold;
+
+  clear_old (imp);
+  if (k == NULL)
+    return TRUE;
+  stmt = prepare (imp, ST_BY_ROWID, person_sql ()->by_rowid, error);
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_int64 (stmt, 1, k->rowid);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    load_old (imp, stmt);
+  _pd_stmt_release (stmt);
+  fold = fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated);
+  /* Two keys with one hash: ask the database. */
+  if (imp->old_rowid == 0 || !cell_eq (imp->old[P_MEMBER], imp->val[P_MEMBER])
+      || !cell_eq (imp->old[P_REL], imp->val[P_REL])
+      || !cell_eq (imp->old[P_DOB], imp->val[P_DOB])
+      || !cell_eq (imp->old[P_N], static_cell (fold)))
+    return lookup_person (imp, error);
+  return TRUE;
+}
+
+/* A listed person whose mapped fields are as stored: unchanged, without reading the row. */
+static gboolean
+unchanged_known (Import     *imp,
+                 const char *maintenance)
+{
+  Cell cells[P_N];
+  Known *k;
+
+  if (strcmp (maintenance, "terminate") == 0 || strcmp (maintenance, "reinstate") == 0)
+    return FALSE;
+  k = known_find (&imp->known, val_identity_key (imp));
+  if (k == NULL || k->flags & (KNOWN_TERMINATED | KNOWN_ENDS_EARLY))
+    return FALSE;
+  for (guint i = 0; i < imp->n_mapped; i++)
+    cells[i] = imp->val[imp->mapped[i]];
+  if (content_hash (imp, cells) != k->content)
+    return FALSE;
+  mark_seen (imp, k->rowid);
+  imp->result->unchanged++;
+  return TRUE;
+}
+
+static gboolean
+find_person (Import  *imp,
+             GError **error)
+{
+  return imp->use_known ? find_known (imp, error) : lookup_person (imp, error);
+}
+
 /* Writing people */
 
 static void
@@ -745,24 +1201,59 @@ static gboolean
 write_change (Import      *imp,
               const char  *id,
               gint64       base_version,
-              const char  *payload,
+              gint64       version,
               GError     **error)
 {
-  g_autoptr(PdStmt) stmt = NULL;
+  Batch *batch = &imp->change_batch;
   char key[37];
 
-  stmt = prepare (imp, ST_CHANGE,
-                            "INSERT INTO change_log (key, collection, record_id, base_version, "
-                            "deleted, payload, created_at) VALUES (?1, 'person', ?2, ?3, 0, ?4, ?5)",
-                            error);
+  uuid7 (imp, key);
+  batch_text (batch, key, 36);
+  batch_text (batch, id, -1);
+  batch_int (batch, base_version);
+  person_json (imp, id, version);
+  batch_text (batch, imp->json->str, (gssize) imp->json->len);
+  batch_text (batch, imp->now, -1);
+  return batch_row_done (imp, batch, error);
+}
+
+static gboolean
+insert_person (Import      *imp,
+               const char  *id,
+               const char  *fold,
+               GError     **error)
+{
+  Batch *batch = &imp->person_batch;
+
+  batch_text (batch, id, 36);
+  batch_int (batch, 1);
+  batch_text (batch, imp->now, -1);
+  batch_text (batch, imp->now, -1);
+  batch_text (batch, pd_store_get_actor (imp->store), -1);
+  for (guint i = 0; i < P_N; i++)
+    batch_cell (batch, imp->val[i]);
+  batch_text (batch, fold, -1);
+  return batch_row_done (imp, batch, error);
+}
+
+static gboolean
+update_person (Import      *imp,
+               const char  *fold,
+               GError     **error)
+{
+  g_autoptr(PdStmt) stmt = prepare (imp, ST_UPDATE, person_sql ()->update, error);
+
   if (stmt == NULL)
     return FALSE;
-  uuid7 (imp, key);
-  sqlite3_bind_text (stmt, 1, key, 36, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 3, base_version);
-  sqlite3_bind_text (stmt, 4, payload, (int) imp->json->len, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, imp->now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 1, imp->old_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, imp->old_version + 1);
+  sqlite3_bind_text (stmt, 3, imp->old_created, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, imp->now, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, pd_store_get_actor (imp->store), -1, SQLITE_STATIC);
+  for (guint i = 0; i < P_N; i++)
+    bind_cell (stmt, 6 + i, imp->val[i]);
+  sqlite3_bind_text (stmt, P_N + 6, fold, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, P_N + 7, imp->old_rowid);
   return step (imp, stmt, error);
 }
 
@@ -771,39 +1262,18 @@ static gboolean
 write_person (Import  *imp,
               GError **error)
 {
-  gboolean create = imp->old_rowid == 0;
-  g_autoptr(PdStmt) stmt = NULL;
   g_autofree char *allocated = NULL;
   char buf[128];
   char new_id[37];
-  const char *id = imp->old_id;
-  const char *created = create ? imp->now : imp->old_created;
-  gint64 version = create ? 1 : imp->old_version + 1;
+  const char *fold = fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated);
 
-  if (create)
+  if (imp->old_rowid == 0)
     {
       uuid7 (imp, new_id);
-      id = new_id;
+      return insert_person (imp, new_id, fold, error) && write_change (imp, new_id, 0, 1, error);
     }
-  stmt = create ? prepare (imp, ST_INSERT, person_sql ()->insert, error)
-                : prepare (imp, ST_UPDATE, person_sql ()->update, error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, version);
-  sqlite3_bind_text (stmt, 3, created, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, imp->now, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, pd_store_get_actor (imp->store), -1, SQLITE_STATIC);
-  for (guint i = 0; i < P_N; i++)
-    bind_cell (stmt, 6 + i, imp->val[i]);
-  sqlite3_bind_text (stmt, P_N + 6, fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated),
-                     -1, SQLITE_STATIC);
-  if (!create)
-    sqlite3_bind_int64 (stmt, P_N + 7, imp->old_rowid);
-  if (!step (imp, stmt, error))
-    return FALSE;
-  return write_change (imp, id, create ? 0 : imp->old_version,
-                       person_json (imp, id, version), error);
+  return update_person (imp, fold, error)
+         && write_change (imp, imp->old_id, imp->old_version, imp->old_version + 1, error);
 }
 
 /* Reading a row */
@@ -846,9 +1316,19 @@ parse_date (Import *imp,
     /* TRANSLATORS: %s is a date as written in the file */
     reject (imp, target, g_strdup_printf (_("the date %s does not exist"), text));
   else
-    /* TRANSLATORS: "“1980-13” is not a date (expected MM/DD/YYYY)" */
-    reject (imp, target, g_strdup_printf (_("“%s” is not a date (expected %s)"), text,
-                                          date_hint (imp->order)));
+    {
+      guint before = imp->result->rejections->len;
+
+      /* TRANSLATORS: "“1980-13” is not a date (expected MM/DD/YYYY)" */
+      reject (imp, target, g_strdup_printf (_("“%s” is not a date (expected %s)"), text,
+                                            date_hint (imp->order)));
+      if (imp->order_provisional && imp->result->rejections->len > before)
+        {
+          Hinted h = { before, g_steal_pointer (&text) };
+
+          g_array_append_val (imp->hinted, h);
+        }
+    }
   return none;
 }
 
@@ -1042,6 +1522,16 @@ set_display_name (Import *imp)
   imp->val[P_DISPLAY].len = len;
 }
 
+/* The fields the file feeds, as unchanged_known () compares them. */
+static void
+find_mapped_fields (Import *imp)
+{
+  imp->n_mapped = 0;
+  for (int i = 0; i < P_N; i++)
+    if (i != P_PARTNER && i != P_DISPLAY && i != P_UPLOAD && field_mapped (imp, i))
+      imp->mapped[imp->n_mapped++] = i;
+}
+
 static gboolean
 same_as_old (Import *imp)
 {
@@ -1181,7 +1671,7 @@ process_row (Import      *imp,
       /* A rejected row still names its person: a full file must not end their coverage. */
       if (imp->val[P_MEMBER].s && imp->val[P_REL].s && imp->val[P_FIRST].s && imp->val[P_DOB].s)
         {
-          if (!lookup_person (imp, error))
+          if (!find_person (imp, error))
             return FALSE;
           if (imp->old_rowid)
             mark_seen (imp, imp->old_rowid);
@@ -1189,28 +1679,28 @@ process_row (Import      *imp,
       imp->result->rejected++;
       return TRUE;
     }
-  if (!lookup_person (imp, error) || !apply_row (imp, maintenance, error))
+  if (imp->use_known && unchanged_known (imp, maintenance))
+    return TRUE;
+  if (!find_person (imp, error) || !apply_row (imp, maintenance, error))
     return FALSE;
   if (imp->row_rejected)
     imp->result->rejected++;
   return TRUE;
 }
 
-/* Pass 1: dates, keys, employees; nothing is written. */
-
-typedef struct {
-  guint and_mask;  /* orders that fit every day/month date so far */
-  guint n_dm;      /* dates written with the day and month first */
-  guint n_mdy;
-  guint n_dmy;
-} DateScan;
+/* Reading the file. One pass checks and applies each row as it is read; what a first
+ * pass over the whole file would have told is learnt on the way: a key seen before is a
+ * duplicate at once, a dependent whose employee has not come yet waits (its fields kept)
+ * until the end of the file, and dates are read in a provisional order. When the file
+ * turns out to use another order, or too many dependents wait, the pass is undone and the
+ * file read twice: first dates, keys and employees, then the rows. */
 
 static void
-scan_date (Import   *imp,
-           DateScan *scan,
-           Cell      c)
+scan_date (Import *imp,
+           Cell    c)
 {
   const guint dm = (1u << PD_DATE_ORDER_MDY) | (1u << PD_DATE_ORDER_DMY);
+  DateScan *scan = &imp->scan;
   gboolean shaped;
   guint fits;
 
@@ -1225,24 +1715,31 @@ scan_date (Import   *imp,
   scan->n_dmy += (fits >> PD_DATE_ORDER_DMY) & 1;
   if (fits == dm && imp->ambiguous_example == NULL)
     imp->ambiguous_example = cell_dup (c);
+  /* Read differently by MM/DD/YYYY and DD/MM/YYYY (DD.MM.YYYY is read one way). */
+  if (memchr (c.s, '.', c.len) != NULL)
+    return;
+  if (scan->n_dependent++ == 0 && imp->order_provisional)
+    imp->order = fits == dm ? imp->order : fits == (1u << PD_DATE_ORDER_DMY)
+                                           ? PD_DATE_ORDER_DMY : PD_DATE_ORDER_MDY;
 }
 
 static gboolean
-decide_date_order (Import    *imp,
-                   DateScan  *scan,
-                   GError   **error)
+decide_date_order (Import       *imp,
+                   PdDateOrder  *order,
+                   GError      **error)
 {
   const guint both = (1u << PD_DATE_ORDER_MDY) | (1u << PD_DATE_ORDER_DMY);
+  DateScan *scan = &imp->scan;
 
   if (imp->options->date_order != PD_DATE_ORDER_AUTO)
-    imp->order = imp->options->date_order;
+    *order = imp->options->date_order;
   else if (scan->n_dm == 0)
-    imp->order = PD_DATE_ORDER_YMD;
+    *order = PD_DATE_ORDER_YMD;
   else if ((scan->and_mask & both) == both)
     {
       if (imp->saved_order == PD_DATE_ORDER_MDY || imp->saved_order == PD_DATE_ORDER_DMY)
         {
-          imp->order = imp->saved_order;
+          *order = imp->saved_order;
           return TRUE;
         }
       g_set_error (error, PD_ERROR, PD_ERROR_AMBIGUOUS_DATES,
@@ -1252,17 +1749,17 @@ decide_date_order (Import    *imp,
       return FALSE;
     }
   else if (scan->and_mask & (1u << PD_DATE_ORDER_MDY))
-    imp->order = PD_DATE_ORDER_MDY;
+    *order = PD_DATE_ORDER_MDY;
   else if (scan->and_mask & (1u << PD_DATE_ORDER_DMY))
-    imp->order = PD_DATE_ORDER_DMY;
+    *order = PD_DATE_ORDER_DMY;
   else
-    imp->order = scan->n_mdy >= scan->n_dmy ? PD_DATE_ORDER_MDY : PD_DATE_ORDER_DMY;
+    *order = scan->n_mdy >= scan->n_dmy ? PD_DATE_ORDER_MDY : PD_DATE_ORDER_DMY;
   return TRUE;
 }
 
+/* Dates, the key and the employees of a row, in the order of the file. */
 static void
 scan_row (Import      *imp,
-          DateScan    *scan,
           const char **fields)
 {
   Cell c[N_TARGETS];
@@ -1274,9 +1771,9 @@ scan_row (Import      *imp,
 
       c[t] = imp->col[t] >= 0 ? trim_cell (fields[imp->col[t]]) : none;
     }
-  scan_date (imp, scan, c[T_DOB]);
-  scan_date (imp, scan, c[T_CSTART]);
-  scan_date (imp, scan, c[T_CEND]);
+  scan_date (imp, c[T_DOB]);
+  scan_date (imp, c[T_CSTART]);
+  scan_date (imp, c[T_CEND]);
   if (c[T_MEMBER].s && c[T_FIRST].s && c[T_DOB].s)
     {
       hash_set_add (&imp->keys, row_key (c[T_MEMBER], c[T_REL], c[T_FIRST], c[T_DOB]),
@@ -1290,66 +1787,301 @@ scan_row (Import      *imp,
     hash_set_add (&imp->employees, member_key (c[T_MEMBER]), imp->line, NULL);
 }
 
+/* Counts a row read; checks cancellation and reports progress now and then. */
+static gboolean
+row_read (Import         *imp,
+          PdTableReader  *reader,
+          guint          *n,
+          GError        **error)
+{
+  if ((++*n & 255) != 0)
+    return TRUE;
+  if (!check_cancelled (imp, error))
+    return FALSE;
+  report (imp, reader_fraction (reader), FALSE);
+  return TRUE;
+}
+
+static gboolean
+reader_done (Import   *imp,
+             GError   *local_error,
+             GError  **error)
+{
+  if (local_error)
+    {
+      g_propagate_error (error, local_error);
+      return FALSE;
+    }
+  return check_cancelled (imp, error);
+}
+
 static gboolean
 pass_one (Import         *imp,
           PdTableReader  *reader,
           GError        **error)
 {
-  DateScan scan = { ~0u, 0, 0, 0 };
-  g_autoptr(GError) local_error = NULL;
+  GError *local_error = NULL;
   const char **fields;
-  guint present;
+  guint present, n = 0;
 
-  set_phase (imp, _("Checking the file"), 0.0, 0.35);
   while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
     {
-      if ((++imp->result->rows & 255) == 0)
-        {
-          if (!check_cancelled (imp, error))
-            return FALSE;
-          report (imp, reader_fraction (reader), FALSE);
-        }
-      scan_row (imp, &scan, fields);
+      imp->result->rows++;
+      if (!row_read (imp, reader, &n, error))
+        return FALSE;
+      scan_row (imp, fields);
     }
-  if (local_error)
-    {
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
-    }
-  return check_cancelled (imp, error) && decide_date_order (imp, &scan, error);
+  return reader_done (imp, local_error, error)
+         && decide_date_order (imp, &imp->order, error);
 }
+
+static gboolean drop_indexes (Import *imp, guint64 rows, GError **error);
 
 static gboolean
 pass_two (Import  *imp,
           GError **error)
 {
   g_autoptr(PdTableReader) reader = open_reader (imp, error);
-  g_autoptr(GError) local_error = NULL;
+  GError *local_error = NULL;
   const char **fields;
-  guint present;
-  guint n = 0;
+  guint present, n = 0;
 
-  if (reader == NULL)
+  if (reader == NULL || !drop_indexes (imp, imp->result->rows, error))
     return FALSE;
-  set_phase (imp, imp->dry_run ? _("Comparing with the stored people") : _("Importing people"),
-             0.35, imp->indexes_dropped ? 0.85 : 0.9);
   while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
     {
-      if ((++n & 255) == 0)
-        {
-          if (!check_cancelled (imp, error))
-            return FALSE;
-          report (imp, reader_fraction (reader), FALSE);
-        }
-      if (!process_row (imp, fields, present, error))
+      if (!row_read (imp, reader, &n, error) || !process_row (imp, fields, present, error))
         return FALSE;
     }
+  return reader_done (imp, local_error, error);
+}
+
+/* *WAIT: the row is a dependent whose employee is neither among the rows read so far nor
+ * in the database. FALSE on a database error. */
+static gboolean
+employee_not_yet_known (Import      *imp,
+                        const char **fields,
+                        gboolean    *wait,
+                        GError     **error)
+{
+  Cell rel = imp->col[T_REL] >= 0 ? trim_cell (fields[imp->col[T_REL]]) : (Cell) { NULL, 0 };
+  Cell employee = imp->col[T_EMP] >= 0 ? trim_cell (fields[imp->col[T_EMP]]) : (Cell) { NULL, 0 };
+  const char *nick = rel.s ? _pd_normalize_relationship (rel.s, rel.len) : NULL;
+  g_autoptr(GError) local_error = NULL;
+
+  *wait = FALSE;
+  if (nick == NULL || strcmp (nick, "employee") == 0 || employee.s == NULL
+      || hash_set_contains (&imp->employees, member_key (employee))
+      || employee_in_database (imp, employee, &local_error))
+    return TRUE;
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
     }
-  return check_cancelled (imp, error);
+  *wait = TRUE;
+  return TRUE;
+}
+
+/* Keeps a row for the end of the pass: its line, its count of fields, its fields. */
+static void
+defer_row (Import      *imp,
+           const char **fields,
+           guint        present)
+{
+  guint32 head[2] = { imp->line, present };
+
+  g_byte_array_append (imp->deferred, (const guint8 *) head, sizeof head);
+  for (guint i = 0; i < imp->n_columns; i++)
+    g_byte_array_append (imp->deferred, (const guint8 *) fields[i], strlen (fields[i]) + 1);
+  imp->n_deferred++;
+}
+
+static gboolean
+process_deferred (Import  *imp,
+                  GError **error)
+{
+  g_autofree const char **fields = g_new0 (const char *, imp->n_columns + 1);
+  const guint8 *p = imp->deferred->data;
+
+  for (guint r = 0; r < imp->n_deferred; r++)
+    {
+      guint32 head[2];
+
+      memcpy (head, p, sizeof head);
+      p += sizeof head;
+      for (guint i = 0; i < imp->n_columns; i++)
+        {
+          fields[i] = (const char *) p;
+          p += strlen (fields[i]) + 1;
+        }
+      imp->line = head[0];
+      if ((r & 255) == 0 && !check_cancelled (imp, error))
+        return FALSE;
+      if (!process_row (imp, fields, head[1], error))
+        return FALSE;
+    }
+  return TRUE;
+}
+
+/* Dependents kept for the end of the file beyond this: read the file twice instead. */
+#define MAX_DEFERRED_BYTES (32 * 1024 * 1024)
+
+typedef enum { ONE_PASS_FAILED, ONE_PASS_DONE, ONE_PASS_RETRY } OnePass;
+
+static OnePass
+one_pass_rows (Import         *imp,
+               PdTableReader  *reader,
+               GError        **error)
+{
+  GError *local_error = NULL;
+  const char **fields;
+  guint present, n = 0;
+
+  while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
+    {
+      gboolean wait = FALSE;
+
+      imp->result->rows++;
+      /* After some rows: how many the whole file has, about. */
+      if (n == 4096 && !drop_indexes (imp, pd_table_reader_get_size (reader) * n
+                                           / MAX (pd_table_reader_get_position (reader), 1),
+                                      error))
+        return ONE_PASS_FAILED;
+      if (!row_read (imp, reader, &n, error))
+        return ONE_PASS_FAILED;
+      scan_row (imp, fields);
+      if (!employee_not_yet_known (imp, fields, &wait, error))
+        return ONE_PASS_FAILED;
+      if (wait)
+        {
+          defer_row (imp, fields, present);
+          if (imp->deferred->len > MAX_DEFERRED_BYTES)
+            return ONE_PASS_RETRY;
+        }
+      else if (!process_row (imp, fields, present, error))
+        return ONE_PASS_FAILED;
+    }
+  if (!reader_done (imp, local_error, error) || !process_deferred (imp, error))
+    return ONE_PASS_FAILED;
+  return ONE_PASS_DONE;
+}
+
+static int
+compare_rejections (gconstpointer a,
+                    gconstpointer b)
+{
+  const PdImportRejection *ra = *(PdImportRejection * const *) a;
+  const PdImportRejection *rb = *(PdImportRejection * const *) b;
+
+  return (ra->line > rb->line) - (ra->line < rb->line);
+}
+
+/* The date order is known now: rejected dates name the right format. */
+static void
+fix_date_hints (Import *imp)
+{
+  for (guint i = 0; i < imp->hinted->len; i++)
+    {
+      Hinted *h = &g_array_index (imp->hinted, Hinted, i);
+      PdImportRejection *r = g_ptr_array_index (imp->result->rejections, h->index);
+
+      g_free (r->reason);
+      r->reason = g_strdup_printf (_("“%s” is not a date (expected %s)"), h->text,
+                                   date_hint (imp->order));
+    }
+}
+
+static OnePass
+one_pass (Import         *imp,
+          PdTableReader  *reader,
+          GError        **error)
+{
+  PdDateOrder order;
+  OnePass done;
+
+  imp->order_provisional = imp->options->date_order == PD_DATE_ORDER_AUTO;
+  imp->order = imp->options->date_order != PD_DATE_ORDER_AUTO ? imp->options->date_order
+               : imp->saved_order == PD_DATE_ORDER_DMY ? PD_DATE_ORDER_DMY : PD_DATE_ORDER_MDY;
+  done = one_pass_rows (imp, reader, error);
+  if (done != ONE_PASS_DONE)
+    return done;
+  if (!decide_date_order (imp, &order, error))
+    return ONE_PASS_FAILED;
+  if (order != imp->order && imp->scan.n_dependent > 0)
+    return ONE_PASS_RETRY;
+  /* The first rejections in line order are kept: the waiting rows came last. */
+  if (imp->n_deferred > 0 && imp->result->rejections->len >= MAX_REJECTIONS)
+    return ONE_PASS_RETRY;
+  imp->order = order;
+  fix_date_hints (imp);
+  if (imp->n_deferred > 0)
+    g_ptr_array_sort (imp->result->rejections, compare_rejections);
+  imp->order_provisional = FALSE;
+  return ONE_PASS_DONE;
+}
+
+/* Forgets what the undone pass counted and learnt. */
+static void
+reset_pass (Import *imp)
+{
+  PdImportResult *r = imp->result;
+
+  r->rows = r->created = r->updated = r->unchanged = r->terminated = r->rejected = 0;
+  g_ptr_array_set_size (r->rejections, 0);
+  g_array_set_size (imp->hinted, 0);
+  g_byte_array_set_size (imp->deferred, 0);
+  imp->n_deferred = 0;
+  if (imp->seen)
+    memset (imp->seen, 0, imp->seen_size);
+  hash_set_clear (&imp->keys);
+  hash_set_clear (&imp->employees);
+  hash_set_init (&imp->keys, 1024);
+  hash_set_init (&imp->employees, 1024);
+  g_hash_table_remove_all (imp->duplicates);
+  imp->scan = (DateScan) { ~0u, 0, 0, 0, 0 };
+  g_clear_pointer (&imp->ambiguous_example, g_free);
+  imp->order_provisional = FALSE;
+  imp->indexes_dropped = FALSE;
+  batch_reset (&imp->person_batch);
+  batch_reset (&imp->change_batch);
+}
+
+/* The rows of the file, checked and (unless a dry run) applied. */
+static gboolean
+read_rows (Import         *imp,
+           PdTableReader  *reader,
+           GError        **error)
+{
+  const char *phase = imp->dry_run ? _("Comparing with the stored people")
+                                   : _("Importing people");
+  OnePass done;
+
+  set_phase (imp, phase, 0.0, 0.85);
+  if (!_pd_store_exec (imp->store, "SAVEPOINT pd_import_one_pass", error))
+    return FALSE;
+  done = one_pass (imp, reader, error);
+  if (done == ONE_PASS_RETRY)
+    {
+      double at = imp->progress_from + (imp->progress_to - imp->progress_from)
+                  * reader_fraction (reader);
+
+      g_autoptr(PdTableReader) again = NULL;
+
+      sqlite3_exec (imp->store->db, "ROLLBACK TO pd_import_one_pass", NULL, NULL, NULL);
+      reset_pass (imp);
+      set_phase (imp, _("Checking the file"), at, at + (0.85 - at) * 0.2);
+      again = open_reader (imp, error);
+      if (again == NULL || !pass_one (imp, again, error))
+        done = ONE_PASS_FAILED;
+      else
+        {
+          set_phase (imp, phase, imp->progress_to, 0.85);
+          done = pass_two (imp, error) ? ONE_PASS_DONE : ONE_PASS_FAILED;
+        }
+    }
+  sqlite3_exec (imp->store->db, "RELEASE pd_import_one_pass", NULL, NULL, NULL);
+  return done == ONE_PASS_DONE;
 }
 
 /* Full mode: everyone of the partner the file did not list, not yet terminated. */
@@ -1366,12 +2098,27 @@ collect_missing (Import   *imp,
   *eligible_missing = 0;
   if (!imp->partner_has_people)
     return TRUE;
+  if (imp->use_known)
+    {
+      for (guint i = 0; i < imp->known.people->len; i++)
+        {
+          Known *k = &g_array_index (imp->known.people, Known, i);
+          gint64 rowid = k->rowid;
+
+          if (was_seen (imp, rowid) || k->flags & KNOWN_TERMINATED)
+            continue;
+          g_array_append_val (rowids, rowid);
+          *eligible_missing += (k->flags & KNOWN_ELIGIBLE) != 0;
+        }
+      return TRUE;
+    }
   stmt = _pd_store_prepare (imp->store, "SELECT rowid, eligibility_status = 'eligible' "
                             "FROM persons WHERE partner_id = ?1 AND deleted = 0 "
-                            "AND eligibility_status IS NOT 'terminated'", error);
+                            "AND eligibility_status IS NOT 'terminated' AND rowid <= ?2", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, imp->max_rowid_before);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 rowid = sqlite3_column_int64 (stmt, 0);
@@ -1455,44 +2202,180 @@ terminate_missing (Import  *imp,
       if (!terminate_old (imp, end, error))
         return FALSE;
     }
-  return TRUE;
+  return flush_batches (imp, error);
 }
 
 /* The upload: its record (one audit entry with the counts), its bytes and its rejections. */
 
+/* The upload's copy. While the rows are read, a thread compresses the file's bytes (gzip
+ * level 1: about a quarter of the size, faster than the disk takes them) into an unlinked
+ * temporary file; they go into upload_files at the end with encoding "gzip". Should that
+ * fail (no temporary directory), the raw bytes are stored instead, encoding NULL. */
+struct _Packer {
+  GThread       *thread;
+  char          *path;
+  GBytes        *bytes;
+  GFileIOStream *tmp;
+  GCancellable  *cancellable; /* stops the thread when the import ends early */
+  guint64        raw_size;
+  GError        *error;
+};
+
+#define COPY_CHUNK (1 << 20)
+
 static gboolean
-write_blob_from (Import        *imp,
-                 sqlite3_blob  *blob,
-                 guint64        size,
-                 GError       **error)
+pack_source (Packer         *p,
+             GOutputStream  *out,
+             GError        **error)
 {
   g_autoptr(GFile) file = NULL;
   g_autoptr(GFileInputStream) in = NULL;
   g_autofree guint8 *buffer = NULL;
-  guint64 done = 0;
+  gsize got = 0;
 
-  if (imp->path == NULL)
+  if (p->path == NULL)
     {
-      gsize len;
-      const guint8 *data = g_bytes_get_data (imp->bytes, &len);
-      int rc = len ? sqlite3_blob_write (blob, data, (int) len, 0) : SQLITE_OK;
+      const guint8 *data = g_bytes_get_data (p->bytes, &got);
 
-      if (rc != SQLITE_OK)
-        _pd_store_set_error (imp->store, rc, error);
-      return rc == SQLITE_OK;
+      p->raw_size = got;
+      return g_output_stream_write_all (out, data, got, NULL, p->cancellable, error);
     }
-  file = g_file_new_for_path (imp->path);
-  in = g_file_read (file, imp->cancellable, error);
+  file = g_file_new_for_path (p->path);
+  in = g_file_read (file, p->cancellable, error);
   if (in == NULL)
     return FALSE;
-  buffer = g_malloc (1 << 20);
+  buffer = g_malloc (COPY_CHUNK);
+  do
+    {
+      if (!g_input_stream_read_all (G_INPUT_STREAM (in), buffer, COPY_CHUNK, &got,
+                                    p->cancellable, error)
+          || !g_output_stream_write_all (out, buffer, got, NULL, p->cancellable, error))
+        return FALSE;
+      p->raw_size += got;
+    }
+  while (got > 0);
+  return TRUE;
+}
+
+static gpointer
+packer_thread (gpointer data)
+{
+  Packer *p = data;
+  g_autoptr(GZlibCompressor) zlib = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
+  GOutputStream *base = g_io_stream_get_output_stream (G_IO_STREAM (p->tmp));
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (base, G_CONVERTER (zlib));
+
+  g_filter_output_stream_set_close_base_stream (G_FILTER_OUTPUT_STREAM (out), FALSE);
+  if (pack_source (p, out, &p->error))
+    g_output_stream_close (out, p->cancellable, &p->error);
+  return NULL;
+}
+
+static void
+packer_free (Packer *p)
+{
+  if (p == NULL)
+    return;
+  if (p->thread)
+    {
+      g_cancellable_cancel (p->cancellable);
+      g_thread_join (p->thread);
+    }
+  g_clear_object (&p->tmp);
+  g_clear_object (&p->cancellable);
+  g_clear_pointer (&p->bytes, g_bytes_unref);
+  g_clear_error (&p->error);
+  g_free (p->path);
+  g_free (p);
+}
+
+/* NULL when no thread or temporary file could be had. */
+static Packer *
+packer_start (Import *imp)
+{
+  g_autoptr(GFileIOStream) tmp = NULL;
+  g_autoptr(GFile) file = g_file_new_tmp ("pd-upload-XXXXXX.gz", &tmp, NULL);
+  Packer *p;
+
+  if (file == NULL)
+    return NULL;
+  /* Patient data: no name on disk, gone with the process whatever happens. */
+  g_file_delete (file, NULL, NULL);
+  p = g_new0 (Packer, 1);
+  p->path = g_strdup (imp->path);
+  p->bytes = imp->path ? NULL : g_bytes_ref (imp->bytes);
+  p->tmp = g_steal_pointer (&tmp);
+  p->cancellable = g_cancellable_new ();
+  p->thread = g_thread_try_new ("pd-import-copy", packer_thread, p, NULL);
+  if (p->thread == NULL)
+    g_clear_pointer (&p, packer_free);
+  return p;
+}
+
+/* Waits for the thread: TRUE when it compressed exactly SIZE bytes. */
+static gboolean
+packer_finish (Packer  *p,
+               guint64  size)
+{
+  if (p->thread)
+    g_thread_join (g_steal_pointer (&p->thread));
+  return p->error == NULL && p->raw_size == size;
+}
+
+static sqlite3_blob *
+insert_blob (Import      *imp,
+             guint64      size,
+             const char  *encoding,
+             GError     **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+  sqlite3 *db = imp->store->db;
+  sqlite3_blob *blob = NULL;
+  int rc;
+
+  if (size > G_MAXINT)
+    {
+      g_set_error (error, PD_ERROR, PD_ERROR_INVALID,
+                   _("The file is larger than 2 GB; Partner Desk cannot keep a copy of it."));
+      return NULL;
+    }
+  stmt = _pd_store_prepare (imp->store, "INSERT INTO upload_files (upload_id, content, encoding) "
+                            "VALUES (?1, zeroblob (?2), ?3)", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, imp->result->upload_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) size);
+  sqlite3_bind_text (stmt, 3, encoding, -1, SQLITE_STATIC);
+  if (!step (imp, stmt, error))
+    return NULL;
+  rc = sqlite3_blob_open (db, "main", "upload_files", "content", sqlite3_last_insert_rowid (db),
+                          1, &blob);
+  if (rc != SQLITE_OK)
+    {
+      _pd_store_set_error (imp->store, rc, error);
+      return NULL;
+    }
+  return blob;
+}
+
+/* SIZE bytes of IN into BLOB. */
+static gboolean
+copy_into_blob (Import        *imp,
+                GInputStream  *in,
+                sqlite3_blob  *blob,
+                guint64        size,
+                GError       **error)
+{
+  g_autofree guint8 *buffer = g_malloc (COPY_CHUNK);
+  guint64 done = 0;
+
   while (done < size)
     {
       gsize got = 0;
       int rc;
 
-      if (!g_input_stream_read_all (G_INPUT_STREAM (in), buffer, MIN (size - done, 1 << 20),
-                                    &got, imp->cancellable, error))
+      if (!g_input_stream_read_all (in, buffer, MIN (size - done, COPY_CHUNK), &got,
+                                    imp->cancellable, error))
         return FALSE;
       if (got == 0)
         break;
@@ -1514,40 +2397,63 @@ write_blob_from (Import        *imp,
 }
 
 static gboolean
+write_raw_copy (Import   *imp,
+                guint64   size,
+                GError  **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileInputStream) in = NULL;
+  sqlite3_blob *blob = insert_blob (imp, size, NULL, error);
+  gboolean ok;
+
+  if (blob == NULL)
+    return FALSE;
+  if (imp->path == NULL)
+    {
+      gsize len;
+      const guint8 *data = g_bytes_get_data (imp->bytes, &len);
+      int rc = len ? sqlite3_blob_write (blob, data, (int) len, 0) : SQLITE_OK;
+
+      sqlite3_blob_close (blob);
+      if (rc != SQLITE_OK)
+        _pd_store_set_error (imp->store, rc, error);
+      return rc == SQLITE_OK;
+    }
+  file = g_file_new_for_path (imp->path);
+  in = g_file_read (file, imp->cancellable, error);
+  ok = in != NULL && copy_into_blob (imp, G_INPUT_STREAM (in), blob, size, error);
+  sqlite3_blob_close (blob);
+  return ok;
+}
+
+static gboolean
+write_packed_copy (Import   *imp,
+                   Packer   *p,
+                   GError  **error)
+{
+  goffset packed = g_seekable_tell (G_SEEKABLE (p->tmp));
+  sqlite3_blob *blob;
+  gboolean ok;
+
+  if (!g_seekable_seek (G_SEEKABLE (p->tmp), 0, G_SEEK_SET, imp->cancellable, error))
+    return FALSE;
+  blob = insert_blob (imp, (guint64) packed, "gzip", error);
+  if (blob == NULL)
+    return FALSE;
+  ok = copy_into_blob (imp, g_io_stream_get_input_stream (G_IO_STREAM (p->tmp)), blob,
+                       (guint64) packed, error);
+  sqlite3_blob_close (blob);
+  return ok;
+}
+
+static gboolean
 write_upload_file (Import   *imp,
                    guint64   size,
                    GError  **error)
 {
-  g_autoptr(PdStmt) stmt = NULL;
-  sqlite3 *db = imp->store->db;
-  sqlite3_blob *blob = NULL;
-  gboolean ok;
-  int rc;
+  gboolean packed = imp->packer && packer_finish (imp->packer, size);
 
-  if (size > G_MAXINT)
-    {
-      g_set_error (error, PD_ERROR, PD_ERROR_INVALID,
-                   _("The file is larger than 2 GB; Partner Desk cannot keep a copy of it."));
-      return FALSE;
-    }
-  stmt = _pd_store_prepare (imp->store, "INSERT INTO upload_files (upload_id, content) "
-                            "VALUES (?1, zeroblob (?2))", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, imp->result->upload_id, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, (sqlite3_int64) size);
-  if (!step (imp, stmt, error))
-    return FALSE;
-  rc = sqlite3_blob_open (db, "main", "upload_files", "content", sqlite3_last_insert_rowid (db),
-                          1, &blob);
-  if (rc != SQLITE_OK)
-    {
-      _pd_store_set_error (imp->store, rc, error);
-      return FALSE;
-    }
-  ok = write_blob_from (imp, blob, size, error);
-  sqlite3_blob_close (blob);
-  return ok;
+  return packed ? write_packed_copy (imp, imp->packer, error) : write_raw_copy (imp, size, error);
 }
 
 static gboolean
@@ -1710,6 +2616,12 @@ import_clear (Import *imp)
   hash_set_clear (&imp->keys);
   hash_set_clear (&imp->employees);
   g_clear_pointer (&imp->duplicates, g_hash_table_unref);
+  known_clear (&imp->known);
+  g_clear_pointer (&imp->hinted, g_array_unref);
+  g_clear_pointer (&imp->deferred, g_byte_array_unref);
+  g_clear_pointer (&imp->packer, packer_free);
+  batch_clear (&imp->person_batch);
+  batch_clear (&imp->change_batch);
   g_clear_pointer (&imp->mapping, pd_import_mapping_free);
   g_clear_pointer (&imp->seen, g_free);
   if (imp->json)
@@ -1763,6 +2675,12 @@ query_count (Import      *imp,
 }
 
 static void
+hinted_clear (gpointer data)
+{
+  g_free (((Hinted *) data)->text);
+}
+
+static void
 init_import (Import                *imp,
              PdStore               *store,
              const char            *partner_id,
@@ -1776,6 +2694,13 @@ init_import (Import                *imp,
   imp->dry_run = (options->flags & PD_IMPORT_FLAG_DRY_RUN) != 0;
   imp->duplicates = g_hash_table_new (NULL, NULL);
   imp->json = g_string_sized_new (1024);
+  imp->scan = (DateScan) { ~0u, 0, 0, 0, 0 };
+  imp->hinted = g_array_new (FALSE, FALSE, sizeof (Hinted));
+  g_array_set_clear_func (imp->hinted, hinted_clear);
+  imp->deferred = g_byte_array_new ();
+  batch_init (&imp->person_batch, person_sql ()->insert, person_sql ()->tuple);
+  batch_init (&imp->change_batch, "INSERT INTO change_log (key, collection, record_id, "
+              "base_version, deleted, payload, created_at) VALUES ", "(?, 'person', ?, ?, 0, ?, ?)");
   hash_set_init (&imp->keys, 1024);
   hash_set_init (&imp->employees, 1024);
   imp->uuid_ms = (guint64) (g_get_real_time () / 1000);
@@ -1806,15 +2731,16 @@ rejection_free (gpointer data)
  * once at the end, all inside the transaction (a rollback restores them). Only when the
  * file is at least as big as the table, as rebuilding reads the whole table. */
 static gboolean
-drop_indexes (Import  *imp,
-              GError **error)
+drop_indexes (Import   *imp,
+              guint64   rows,
+              GError  **error)
 {
   gint64 total;
 
-  if (imp->dry_run || imp->partner_has_people || imp->result->rows < 10000)
+  if (imp->dry_run || imp->partner_has_people || rows < 10000)
     return TRUE;
   total = query_count (imp, "SELECT count(*) FROM persons WHERE ?1 IS NOT NULL");
-  if (total > (gint64) imp->result->rows)
+  if (total > (gint64) rows)
     return TRUE;
   for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
     {
@@ -1834,15 +2760,27 @@ rebuild_indexes (Import  *imp,
 {
   if (!imp->indexes_dropped)
     return TRUE;
+  gint64 cache_size = query_count (imp, "PRAGMA cache_size");
+  g_autofree char *restore = g_strdup_printf ("PRAGMA threads = 0; PRAGMA cache_size = %"
+                                              G_GINT64_FORMAT, cache_size ? cache_size : -2000);
+  gboolean ok = TRUE;
+
+  if (!imp->indexes_dropped)
+    return TRUE;
   set_phase (imp, _("Indexing people"), 0.85, 0.9);
-  for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
+  /* The sorter of CREATE INDEX sorts runs of the cache's size; smaller runs, sorted by a
+   * helper thread while the table is read, are faster and keep the memory down. */
+  sqlite3_exec (imp->store->db, "PRAGMA threads = 2; PRAGMA cache_size = -8192", NULL, NULL,
+                NULL);
+  for (guint i = 0; ok && _pd_store_person_indexes[i][0]; i++)
     {
-      if (!check_cancelled (imp, error) || !_pd_store_exec (imp->store, _pd_store_person_indexes[i][1], error))
-        return FALSE;
+      ok = check_cancelled (imp, error)
+           && _pd_store_exec (imp->store, _pd_store_person_indexes[i][1], error);
       report (imp, (i + 1) / 3.0, FALSE);
     }
-  imp->indexes_dropped = FALSE;
-  return TRUE;
+  sqlite3_exec (imp->store->db, restore, NULL, NULL, NULL);
+  imp->indexes_dropped = !ok;
+  return ok;
 }
 
 /* Everything after the file checks, inside the transaction. */
@@ -1856,9 +2794,24 @@ import_locked (Import         *imp,
 
   imp->partner_has_people = query_count (imp, "SELECT count(*) FROM (SELECT 1 FROM persons "
                                               "WHERE partner_id = ?1 LIMIT 1)") > 0;
-  imp->eligible_before = query_count (imp, "SELECT count(*) FROM persons WHERE partner_id = ?1 "
-                                           "AND deleted = 0 AND eligibility_status = 'eligible'");
-  if (!drop_indexes (imp, error) || !pass_two (imp, error) || !rebuild_indexes (imp, error))
+  find_mapped_fields (imp);
+  imp->use_known = imp->partner_has_people && want_known (imp);
+  if (imp->use_known && !load_known (imp, error))
+    return FALSE;
+  if (!imp->use_known)
+    imp->eligible_before = query_count (imp, "SELECT count(*) FROM persons WHERE partner_id = ?1 "
+                                             "AND deleted = 0 AND eligibility_status = 'eligible'");
+  imp->max_rowid_before = query_count (imp, "SELECT coalesce (max (rowid), 0) FROM persons "
+                                            "WHERE ?1 IS NOT NULL");
+  if (!imp->dry_run)
+    imp->packer = packer_start (imp);
+  if (!read_rows (imp, reader, error) || !flush_batches (imp, error))
+    return FALSE;
+  /* What pass one learnt is used up: make room for the index sorter. */
+  hash_set_clear (&imp->keys);
+  hash_set_clear (&imp->employees);
+  g_hash_table_remove_all (imp->duplicates);
+  if (!rebuild_indexes (imp, error))
     return FALSE;
   if (imp->options->mode == PD_IMPORT_MODE_FULL && !terminate_missing (imp, error))
     return FALSE;
@@ -1965,7 +2918,6 @@ _pd_import_run_on_store (PdStore                *store,
                           : path ? g_path_get_basename (path) : g_strdup ("upload.csv");
       ok = check_duplicate (&imp, error)
            && resolve_mapping (&imp, pd_table_reader_get_header (reader), error)
-           && pass_one (&imp, reader, error)
            && import_checked (&imp, reader, error);
     }
   result->date_order = imp.order;
@@ -2041,7 +2993,7 @@ pd_import_rejection_describe (const PdImportRejection *rejection)
 static void
 tune_connection (PdStore *store)
 {
-  sqlite3_exec (store->db, "PRAGMA cache_size = -65536; PRAGMA mmap_size = 0; "
+  sqlite3_exec (store->db, "PRAGMA cache_size = -32768; PRAGMA mmap_size = 0; "
                 "PRAGMA temp_store = FILE; PRAGMA journal_size_limit = 67108864",
                 NULL, NULL, NULL);
 }
@@ -2353,12 +3305,12 @@ copy_blob (sqlite3_blob   *blob,
            GOutputStream  *out,
            GError        **error)
 {
-  g_autofree guint8 *buffer = g_malloc (1 << 20);
+  g_autofree guint8 *buffer = g_malloc (COPY_CHUNK);
   int size = sqlite3_blob_bytes (blob);
 
   for (int offset = 0; offset < size;)
     {
-      int n = MIN (size - offset, 1 << 20);
+      int n = MIN (size - offset, COPY_CHUNK);
       int rc = sqlite3_blob_read (blob, buffer, n, offset);
 
       if (rc != SQLITE_OK)
@@ -2374,23 +3326,18 @@ copy_blob (sqlite3_blob   *blob,
   return TRUE;
 }
 
-gboolean
-pd_upload_save_copy (PdStore     *store,
-                     const char  *upload_id,
-                     const char  *dest_path,
-                     GError     **error)
+/* The stored bytes of UPLOAD_ID: *ROWID in upload_files and *GZIP (compressed since
+ * schema 5; older uploads are raw). */
+static gboolean
+find_upload_file (PdStore     *store,
+                  const char  *upload_id,
+                  gint64      *rowid,
+                  gboolean    *gzip,
+                  GError     **error)
 {
-  g_autoptr(PdStmt) stmt = NULL;
-  g_autoptr(GFile) file = NULL;
-  g_autoptr(GFileOutputStream) out = NULL;
-  sqlite3_blob *blob = NULL;
-  gboolean ok;
-  int rc;
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (store, "SELECT rowid, encoding FROM upload_files "
+                                              "WHERE upload_id = ?1", error);
 
-  g_return_val_if_fail (PD_IS_STORE (store), FALSE);
-  g_return_val_if_fail (upload_id != NULL && dest_path != NULL, FALSE);
-
-  stmt = _pd_store_prepare (store, "SELECT rowid FROM upload_files WHERE upload_id = ?1", error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, upload_id, -1, SQLITE_TRANSIENT);
@@ -2400,9 +3347,32 @@ pd_upload_save_copy (PdStore     *store,
                    _("The original file of this upload is not stored."));
       return FALSE;
     }
-  rc = sqlite3_blob_open (store->db, "main", "upload_files", "content",
-                          sqlite3_column_int64 (stmt, 0), 0, &blob);
-  _pd_stmt_release (stmt);
+  *rowid = sqlite3_column_int64 (stmt, 0);
+  *gzip = g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), "gzip") == 0;
+  return TRUE;
+}
+
+gboolean
+pd_upload_save_copy (PdStore     *store,
+                     const char  *upload_id,
+                     const char  *dest_path,
+                     GError     **error)
+{
+  g_autoptr(GFile) file = NULL;
+  g_autoptr(GFileOutputStream) out = NULL;
+  g_autoptr(GOutputStream) plain = NULL;
+  sqlite3_blob *blob = NULL;
+  gint64 rowid = 0;
+  gboolean gzip = FALSE;
+  gboolean ok;
+  int rc;
+
+  g_return_val_if_fail (PD_IS_STORE (store), FALSE);
+  g_return_val_if_fail (upload_id != NULL && dest_path != NULL, FALSE);
+
+  if (!find_upload_file (store, upload_id, &rowid, &gzip, error))
+    return FALSE;
+  rc = sqlite3_blob_open (store->db, "main", "upload_files", "content", rowid, 0, &blob);
   if (rc != SQLITE_OK)
     {
       _pd_store_set_error (store, rc, error);
@@ -2410,8 +3380,16 @@ pd_upload_save_copy (PdStore     *store,
     }
   file = g_file_new_for_path (dest_path);
   out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
-  ok = out != NULL && copy_blob (blob, G_OUTPUT_STREAM (out), error)
-       && g_output_stream_close (G_OUTPUT_STREAM (out), NULL, error);
+  if (out != NULL && gzip)
+    {
+      g_autoptr(GZlibDecompressor) zlib = g_zlib_decompressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP);
+
+      plain = g_converter_output_stream_new (G_OUTPUT_STREAM (out), G_CONVERTER (zlib));
+    }
+  else if (out != NULL)
+    plain = g_object_ref (G_OUTPUT_STREAM (out));
+  ok = plain != NULL && copy_blob (blob, plain, error)
+       && g_output_stream_close (plain, NULL, error);
   sqlite3_blob_close (blob);
   return ok;
 }

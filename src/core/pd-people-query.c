@@ -148,7 +148,20 @@ static const char *const sort_keys[PD_PEOPLE_N_SORTS] = {
   [PD_PEOPLE_SORT_ENROLLMENT] = "p.enrollment_status",
 };
 
-#define NAME_ORDER "p.last_name%s, p.first_name%s, p.member_id%s, p.rowid%s"
+/* Keys the name index holds: sorting by them needs no table reads. */
+static const gboolean key_in_name_index[PD_PEOPLE_N_SORTS] = {
+  [PD_PEOPLE_SORT_RELATIONSHIP] = TRUE,
+  [PD_PEOPLE_SORT_ELIGIBILITY] = TRUE,
+  [PD_PEOPLE_SORT_ENROLLMENT] = TRUE,
+};
+
+/* The order of persons_partner_name after (partner_id, deleted): ties of name and member
+ * ID are broken by the statuses, then the row id. */
+#define NAME_ORDER                                                                                 \
+  "p.last_name%s, p.first_name%s, p.member_id%s, p.eligibility_status%s,"                          \
+  " p.enrollment_status%s, p.relationship%s, p.rowid%s"
+#define NAME_ORDER_ASC NAME_ORDER
+#define NAME_ORDER_ARGS(dir) dir, dir, dir, dir, dir, dir, dir
 #define IDENTITY_ORDER                                                                             \
   "p.member_id%s, p.relationship%s, p.first_name_fold%s, p.date_of_birth%s, p.rowid%s"
 
@@ -172,7 +185,16 @@ append_order (GString *sql, const PdPeopleFilter *filter)
     }
   if (key != NULL)
     g_string_append_printf (sql, "%s%s, ", key, dir);
-  g_string_append_printf (sql, NAME_ORDER, dir, dir, dir, dir);
+  g_string_append_printf (sql, NAME_ORDER, NAME_ORDER_ARGS (dir));
+}
+
+/* The scan can read the name index alone: no search, and no sort key from the table. */
+static gboolean
+scan_is_covered (const PdPeopleFilter *filter)
+{
+  PdPeopleSort sort = filter_sort (filter);
+
+  return search_is_empty (filter->search) && (sort_keys[sort] == NULL || key_in_name_index[sort]);
 }
 
 /* WHERE: the partner's live people that pass the filters and the search. */
@@ -203,8 +225,9 @@ build_first_page (const PdPeopleFilter *filter, guint limit)
   return g_string_free (sql, FALSE);
 }
 
-/* Every matching person in table order (the eligibility index keeps the reads
- * sequential within each status), with the sort's key when it has one. */
+/* Every matching person with the sort's key when it has one: from the name index alone,
+ * in its order, when it holds all that is asked (scan_is_covered); else from the table
+ * in row id order (sequential reads), within the partner's range of row ids. */
 static char *
 build_scan (const PdPeopleFilter *filter)
 {
@@ -213,22 +236,30 @@ build_scan (const PdPeopleFilter *filter)
 
   if (key != NULL)
     g_string_append_printf (sql, ", %s", key);
-  g_string_append (sql, " FROM persons p INDEXED BY persons_partner_eligibility");
+  if (scan_is_covered (filter))
+    {
+      g_string_append (sql, " FROM persons p INDEXED BY persons_partner_name");
+      append_where (sql, filter);
+      g_string_append_printf (sql, " ORDER BY " NAME_ORDER_ASC, NAME_ORDER_ARGS (""));
+      return g_string_free (sql, FALSE);
+    }
+  g_string_append (sql, " FROM persons p NOT INDEXED");
   append_where (sql, filter);
+  g_string_append (sql, " AND p.rowid BETWEEN :min AND :max");
   return g_string_free (sql, FALSE);
 }
 
-/* Every person of the partner, live or not, in the order of the sort's index (covering:
- * no table reads). */
-static const char *
+/* The partner's live people in the order of the sort's index (covering: no table reads). */
+static char *
 build_index_order (const PdPeopleFilter *filter)
 {
   if (filter_sort (filter) == PD_PEOPLE_SORT_MEMBER_ID)
-    return "SELECT p.rowid FROM persons p INDEXED BY persons_identity"
-           " WHERE p.partner_id = :partner ORDER BY p.member_id, p.relationship,"
-           " p.first_name_fold, p.date_of_birth, p.rowid";
-  return "SELECT p.rowid FROM persons p INDEXED BY persons_partner_name"
-         " WHERE p.partner_id = :partner ORDER BY p.last_name, p.first_name, p.member_id, p.rowid";
+    return g_strdup ("SELECT p.rowid FROM persons p INDEXED BY persons_identity"
+                     " WHERE p.partner_id = :partner ORDER BY p.member_id, p.relationship,"
+                     " p.first_name_fold, p.date_of_birth, p.rowid");
+  return g_strdup_printf ("SELECT p.rowid FROM persons p INDEXED BY persons_partner_name"
+                          " WHERE p.partner_id = :partner AND p.deleted = 0"
+                          " ORDER BY " NAME_ORDER_ASC, NAME_ORDER_ARGS (""));
 }
 
 static void
@@ -463,6 +494,7 @@ typedef struct
   GHashTable *key_codes; /* value -> code + 1 */
   int         null_code; /* code of the unset value, -1 until seen */
   guint       n_eligible;
+  gboolean    name_order; /* rowids are in the name index's order, not the table's */
 } Scan;
 
 static void
@@ -474,6 +506,7 @@ scan_init (Scan *scan)
   scan->key_codes = g_hash_table_new (g_str_hash, g_str_equal);
   scan->null_code = -1;
   scan->n_eligible = 0;
+  scan->name_order = FALSE;
 }
 
 static void
@@ -509,17 +542,51 @@ scan_intern (Scan *scan, const char *value)
   return scan->keys->len - 1;
 }
 
+/* The smallest and largest row id of the partner's live people (covering). */
+static gboolean
+partner_range (sqlite3 *db, const PdPeopleFilter *filter, gint64 *min, gint64 *max,
+               GCancellable *cancellable, GError **error)
+{
+  sqlite3_stmt *stmt = prepare_bound (db,
+                                      "SELECT min (p.rowid), max (p.rowid) FROM persons p"
+                                      " INDEXED BY persons_partner_name"
+                                      " WHERE p.partner_id = :partner AND p.deleted = 0",
+                                      filter, error);
+  int rc;
+
+  if (stmt == NULL)
+    return FALSE;
+  rc = sqlite3_step (stmt);
+  if (rc == SQLITE_ROW)
+    {
+      *min = sqlite3_column_int64 (stmt, 0);
+      *max = sqlite3_column_int64 (stmt, 1);
+      rc = sqlite3_step (stmt);
+    }
+  return finish_stmt (db, stmt, rc, cancellable, error);
+}
+
 static gboolean
 scan_rows (sqlite3 *db, const PdPeopleFilter *filter, Scan *scan, GCancellable *cancellable,
            GError **error)
 {
   g_autofree char *sql = build_scan (filter);
   gboolean         keyed = sort_keys[filter_sort (filter)] != NULL;
-  sqlite3_stmt    *stmt = prepare_bound (db, sql, filter, error);
+  sqlite3_stmt    *stmt;
+  gint64           min = 0, max = -1;
   int              rc;
 
+  scan->name_order = scan_is_covered (filter);
+  if (!scan->name_order && !partner_range (db, filter, &min, &max, cancellable, error))
+    return FALSE;
+  stmt = prepare_bound (db, sql, filter, error);
   if (stmt == NULL)
     return FALSE;
+  if (!scan->name_order)
+    {
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":min"), min);
+      sqlite3_bind_int64 (stmt, sqlite3_bind_parameter_index (stmt, ":max"), max);
+    }
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       gint64 rowid = sqlite3_column_int64 (stmt, 0);
@@ -616,6 +683,28 @@ reverse_rowids (GArray *rowids)
     }
 }
 
+/* The scan read the name index in its order: the name order is there already, a key's
+ * order is a stable counting sort away. */
+static void
+order_scanned (const PdPeopleFilter *filter, Scan *scan, PdPeopleResult *result)
+{
+  g_autofree guint32 *rank = NULL;
+  g_autoptr (GArray) ranks = NULL;
+
+  if (scan->codes->len == 0)
+    g_array_append_vals (result->rowids, scan->rowids->data, scan->rowids->len);
+  else
+    {
+      rank = rank_keys (scan);
+      ranks = g_array_sized_new (FALSE, FALSE, sizeof (guint32), scan->codes->len);
+      for (guint i = 0; i < scan->codes->len; i++)
+        g_array_append_val (ranks, rank[g_array_index (scan->codes, guint32, i)]);
+      sort_by_rank (scan->rowids, ranks, scan->keys->len, result->rowids);
+    }
+  if (filter->descending)
+    reverse_rowids (result->rowids);
+}
+
 static gboolean
 order_rows (sqlite3 *db, const PdPeopleFilter *filter, Scan *scan, PdPeopleResult *result,
             GCancellable *cancellable, GError **error)
@@ -624,14 +713,21 @@ order_rows (sqlite3 *db, const PdPeopleFilter *filter, Scan *scan, PdPeopleResul
   g_autoptr (GArray) kept = g_array_new (FALSE, FALSE, sizeof (gint64));
   g_autoptr (GArray) ranks = g_array_new (FALSE, FALSE, sizeof (guint32));
   g_autofree guint32 *marks = NULL;
+  g_autofree char    *sql = NULL;
   sqlite3_stmt       *stmt;
   gint64              min, max;
   int                 rc;
 
   if (scan->rowids->len == 0)
     return TRUE;
+  if (scan->name_order && filter_sort (filter) != PD_PEOPLE_SORT_MEMBER_ID)
+    {
+      order_scanned (filter, scan, result);
+      return TRUE;
+    }
   marks = mark_rows (scan, &min, &max);
-  stmt = prepare_bound (db, build_index_order (filter), filter, error);
+  sql = build_index_order (filter);
+  stmt = prepare_bound (db, sql, filter, error);
   if (stmt == NULL)
     return FALSE;
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)

@@ -8,7 +8,8 @@
 
 G_BEGIN_DECLS
 
-/* The sortable columns of the People tab. Ties are broken by name, then row id,
+/* The sortable columns of the People tab. Ties are broken by name, member ID, the
+ * statuses (eligibility, enrollment, relationship), then row id,
  * so every order is total and stable. */
 typedef enum {
   PD_PEOPLE_SORT_NAME,            /* last name, first name, member ID */

@@ -87,18 +87,20 @@ static const char migration_2[] =
   "CREATE INDEX persons_partner_eligibility ON persons"
   "  (partner_id, eligibility_status, enrollment_status, relationship);";
 
-/* The same indexes, one statement each: a bulk import into an empty partner drops and
- * rebuilds them inside its transaction (sorting once beats a million random inserts). */
+#define PERSONS_PARTNER_NAME \
+  "CREATE INDEX persons_partner_name ON persons (partner_id, deleted, last_name, first_name," \
+  "  member_id, eligibility_status, enrollment_status, relationship)"
+
+/* The same indexes as of the latest version, one statement each: a bulk import into an
+ * empty partner drops and rebuilds them inside its transaction (sorting once beats a
+ * million random inserts). */
 const char *const _pd_store_person_indexes[][2] = {
   { "persons_identity", "CREATE INDEX persons_identity ON persons"
     "  (partner_id, member_id, relationship, first_name_fold, date_of_birth)" },
-  { "persons_partner_name",
-    "CREATE INDEX persons_partner_name ON persons (partner_id, last_name, first_name, member_id)" },
-  /* Counts and filters by eligibility, enrollment and relationship: one index, read
-   * without the table ("12,408 people, 11,902 eligible"). */
-  { "persons_partner_eligibility",
-    "CREATE INDEX persons_partner_eligibility ON persons"
-    "  (partner_id, eligibility_status, enrollment_status, relationship)" },
+  /* The People tab: a partner's live people in name order, and their counts and filters
+   * by eligibility, enrollment and relationship, read without the table ("12,408 people,
+   * 11,902 eligible"). */
+  { "persons_partner_name", PERSONS_PARTNER_NAME },
   { NULL, NULL },
 };
 
@@ -166,9 +168,12 @@ static const char migration_3[] =
  * (SHA-256 of the single-use token), mail_outbox (written in the transaction of the change
  * that sends it, retried until sent), login_failures (rate limiting across restarts).
  * audit.address: the client address of a change made through the server.
+ * change_log.audit_seq: the last audit row before the change's own (a merge's local changes
+ * are the audit rows after it: ordered by sequence, not by whole-second times).
  * invitation_requested_at: "Resend invitation" on partners, partner and practice users. */
 static const char migration_4[] =
   "ALTER TABLE audit ADD COLUMN address TEXT;"
+  "ALTER TABLE change_log ADD COLUMN audit_seq INTEGER;"
   "ALTER TABLE partners ADD COLUMN invitation_requested_at TEXT;"
   "ALTER TABLE partner_users ADD COLUMN invitation_requested_at TEXT;"
   "ALTER TABLE practice_users ADD COLUMN invitation_requested_at TEXT;"
@@ -199,11 +204,32 @@ static const char migration_4[] =
   "CREATE TABLE login_failures (scope TEXT NOT NULL, at TEXT NOT NULL);"
   "CREATE INDEX login_failures_scope ON login_failures (scope, at);";
 
+/* Version 5: the import at a million rows (issue 3).
+ * persons_partner_name also holds the statuses and the deleted flag (one covering index
+ * for the People tab's order, counts and filters; persons_partner_eligibility is gone).
+ * upload_files.encoding: "gzip" when content is the file gzip-compressed, NULL when it is
+ * the raw bytes (older uploads). The table is rebuilt rather than altered so that content
+ * stays the last column: an INSERT of zeroblob (n) is written lazily only there (anywhere
+ * else SQLite builds the n zero bytes in memory, twice). */
+static const char migration_5[] =
+  "CREATE TABLE upload_files_5 ("
+  "  upload_id TEXT PRIMARY KEY REFERENCES uploads (id) DEFERRABLE INITIALLY DEFERRED,"
+  "  encoding TEXT, content BLOB NOT NULL);"
+  "INSERT INTO upload_files_5 (upload_id, encoding, content)"
+  "  SELECT upload_id, NULL, content FROM upload_files;"
+  "DROP TABLE upload_files;"
+  "ALTER TABLE upload_files_5 RENAME TO upload_files;"
+  /* One index fewer to build on import: the name index carries the statuses. */
+  "DROP INDEX IF EXISTS persons_partner_eligibility;"
+  "DROP INDEX IF EXISTS persons_partner_name;"
+  PERSONS_PARTNER_NAME ";";
+
 static const char *const migrations[] = {
   migration_1,
   migration_2,
   migration_3,
   migration_4,
+  migration_5,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PD_STORE_SCHEMA_VERSION);

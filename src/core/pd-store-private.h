@@ -24,6 +24,7 @@ struct _PdStore
   GArray     *marks;       /* pending->len at the start of each open transaction level */
 
   gboolean    read_only;
+  gboolean    no_derive;   /* pd_store_set_derive_records (FALSE) */
   int         schema_version;
   guint       depth;       /* open transaction levels (outer BEGIN + SAVEPOINTs) */
 };

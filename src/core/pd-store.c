@@ -538,7 +538,8 @@ write_change (PdStore   *self,
 
   stmt = _pd_store_prepare (self,
                             "INSERT INTO change_log (key, collection, record_id, base_version, "
-                            "deleted, payload, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                            "deleted, payload, created_at, audit_seq) VALUES (?1, ?2, ?3, ?4, "
+                            "?5, ?6, ?7, (SELECT COALESCE (MAX (seq), 0) FROM audit))",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -950,7 +951,7 @@ save_locked (PdStore   *self,
                   : !write_field_audit (self, work, old, &changed, error))
     return FALSE;
   /* A partner's commission terms keep a history (pd-commission.h). */
-  if (pd_record_get_record_type (work) == &pd_partner_type)
+  if (pd_record_get_record_type (work) == &pd_partner_type && !self->no_derive)
     return _pd_commission_record_terms (self, work, old, error);
   return TRUE;
 }
@@ -1364,7 +1365,7 @@ pd_store_list_changes (PdStore  *self,
 
   stmt = _pd_store_prepare (self,
                             "SELECT seq, key, collection, record_id, base_version, deleted, "
-                            "payload, created_at FROM change_log WHERE seq > ?1 "
+                            "payload, created_at, audit_seq FROM change_log WHERE seq > ?1 "
                             "ORDER BY seq LIMIT ?2",
                             error);
   if (stmt == NULL)
@@ -1384,6 +1385,7 @@ pd_store_list_changes (PdStore  *self,
       change->deleted = sqlite3_column_int (stmt, 5) != 0;
       change->payload = g_strdup (column_text (stmt, 6));
       change->created_at = g_strdup (column_text (stmt, 7));
+      change->audit_seq = sqlite3_column_int64 (stmt, 8);
       g_ptr_array_add (changes, change);
     }
   if (rc != SQLITE_DONE)
@@ -1486,6 +1488,14 @@ pd_store_set_actor (PdStore    *self,
   g_free (self->actor);
   self->actor = g_strdup (user_id ? user_id : self->local_user_id);
   refresh_actor_name (self);
+}
+
+void
+pd_store_set_derive_records (PdStore  *self,
+                             gboolean  derive)
+{
+  g_return_if_fail (PD_IS_STORE (self));
+  self->no_derive = !derive;
 }
 
 void

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define PD_STORE_SCHEMA_VERSION 4
+#define PD_STORE_SCHEMA_VERSION 5
 
 /* Signals:
  *   ::record-changed (const char *collection, const char *id) after every
@@ -44,6 +44,10 @@ const char *pd_store_get_local_user_id (PdStore *self);
 void        pd_store_set_actor     (PdStore    *self,
                                     const char *user_id);
 const char *pd_store_get_actor     (PdStore *self);
+/* Whether a save derives other records (a partner's commission-rate history). TRUE by
+ * default; the server sets FALSE: what a desktop derived arrives as records of its own. */
+void        pd_store_set_derive_records (PdStore  *self,
+                                         gboolean  derive);
 /* The client address written into audit rows (the server sets it per request); NULL: none. */
 void        pd_store_set_actor_address (PdStore    *self,
                                         const char *address);
@@ -122,6 +126,8 @@ typedef struct {
                          * "version" (people written by an eligibility import) means:
                          * push the record's current row */
   char   *created_at;
+  gint64  audit_seq;    /* audit rows of this change and later ones have seq > audit_seq;
+                         * 0: unknown (bulk writers) */
 } PdChange;
 void        pd_change_free         (PdChange *change);
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (PdChange, pd_change_free)

@@ -5,6 +5,11 @@
 
 G_BEGIN_DECLS
 
+/* Request bodies above this answer 413. */
+#define PD_SERVER_MAX_BODY (1024 * 1024)
+/* Default session idle timeout: 14 days. */
+#define PD_SERVER_DEFAULT_IDLE_TIMEOUT (14 * 24 * 3600)
+
 /* DESIGN §2 permissions of practice users; the owner holds all. */
 typedef enum {
   PD_PERMISSION_EDIT_PARTNERS     = 1 << 0,
@@ -42,6 +47,7 @@ struct _PdServer
   GHashTable    *rate;        /* pd-server-auth.c: scope -> failure times (in memory) */
   gpointer       mail;        /* pd-server-mail.c: the delivery worker's state */
   guint          answers;     /* writes answered, for PD_SERVER_FAULT_LOSE_ANSWER */
+  guint          housekeeping; /* pd-server.c: the periodic clean-up's source */
 };
 
 /* Replies */
@@ -57,6 +63,12 @@ void        pd_server_reply_json  (SoupServerMessage *msg,
 void        pd_server_reply_html  (SoupServerMessage *msg,
                                    guint              status,
                                    const char        *html);
+/* Sets STATUS with its reason phrase (also 428 and 429, unknown to libsoup 3.2). */
+void        pd_server_set_status  (SoupServerMessage *msg,
+                                   guint              status);
+/* 405 with an Allow header ("GET, PUT, DELETE"). */
+void        pd_server_reply_method_not_allowed (SoupServerMessage *msg,
+                                                const char        *allow);
 /* The request body as a JSON object. On failure replies 413 (too big), 415 (not
  * application/json) or 400 (malformed) and returns NULL. */
 JsonObject *pd_server_read_json   (PdServer          *self,
@@ -85,6 +97,18 @@ gboolean    pd_server_set_password    (PdServer   *self,
                                        const char *email,
                                        const char *password,
                                        GError    **error);
+
+/* Inside a transaction of STORE: creates or updates the credentials row of USER_ID
+ * (PASSWORD NULL: an account without a password yet, that cannot sign in until one is set).
+ * Setting a password ends the user's sessions. */
+gboolean    _pd_server_credentials_upsert (PdStore    *store,
+                                           const char *user_id,
+                                           gboolean    partner_user,
+                                           const char *email,
+                                           const char *password,
+                                           GError    **error);
+/* The session idle timeout in seconds. */
+guint       pd_server_get_session_timeout (PdServer *self);
 
 /* Mail (pd-server-mail.c). Enqueue inside the caller's transaction; the worker sends
  * the outbox over SMTP (libcurl) and retries with backoff until sent. */

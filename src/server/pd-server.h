@@ -18,12 +18,14 @@ typedef struct {
   char    *mail_from;         /* --mail-from */
   char    *port_file;         /* --port-file FILE: write the bound port there once listening (tests) */
   guint    faults;            /* PD_SERVER_FAULT_* (test builds: --fault NAME or PD_SERVER_FAULTS) */
+  guint    session_idle_timeout; /* --session-idle-timeout SECONDS; 0: 14 days */
 } PdServerConfig;
 
 void pd_server_config_clear (PdServerConfig *config);
 
-/* Test-only fault injection: "lose-answer": commit a write, then close the connection
- * without answering (every other write). */
+/* Test-only fault injection (partner-desk-server-faulty, never installed): "lose-answer":
+ * the first attempt of each Idempotency-Key is committed, then its connection is closed
+ * without an answer; a retry with the same key gets the stored answer. */
 typedef enum {
   PD_SERVER_FAULT_NONE        = 0,
   PD_SERVER_FAULT_LOSE_ANSWER = 1 << 0,

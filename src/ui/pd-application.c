@@ -5,6 +5,7 @@
 
 #include "pd-application.h"
 #include "pd-preferences-window.h"
+#include "pd-sync.h"
 #include "pd-window.h"
 
 struct _PdApplication
@@ -12,9 +13,11 @@ struct _PdApplication
   AdwApplication parent_instance;
 
   /* Owned references */
-  char    *database_path; /* --database, or NULL for pd_store_default_path () */
-  PdStore *store;
-  GError  *store_error;
+  char       *database_path; /* --database, or NULL for pd_store_default_path () */
+  PdStore    *store;
+  GError     *store_error;
+  PdSync     *sync;  /* the store's, made on first use */
+  GHashTable *syncs; /* PdStore -> its PdSync (borrowed: weak references), for every store */
 };
 
 G_DEFINE_FINAL_TYPE (PdApplication, pd_application, ADW_TYPE_APPLICATION)
@@ -32,7 +35,7 @@ static const struct
 } accels[] = {
   { "win.add-partner", { "<Control>n", NULL } },  { "win.search", { "<Control>f", NULL } },
   { "win.edit-partner", { "<Control>e", NULL } }, { "app.preferences", { "<Control>comma", NULL } },
-  { "app.quit", { "<Control>q", NULL } },
+  { "app.quit", { "<Control>q", NULL } },         { "app.sync-now", { "<Control>r", NULL } },
 };
 
 static int
@@ -72,21 +75,78 @@ quit_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
   g_application_quit (G_APPLICATION (user_data));
 }
 
-static void
-preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+/* The store the active window shows (the app's own when there is no such window). */
+static PdStore *
+active_store (PdApplication *self, GtkWindow **parent)
 {
-  PdApplication       *self = PD_APPLICATION (user_data);
-  GtkWindow           *parent = gtk_application_get_active_window (GTK_APPLICATION (self));
-  PdStore             *store = self->store;
+  GtkWindow *window = gtk_application_get_active_window (GTK_APPLICATION (self));
+
+  /* A dialog of the main window may be active: look through to its parent. */
+  while (window != NULL && !PD_IS_WINDOW (window) && gtk_window_get_transient_for (window) != NULL)
+    window = gtk_window_get_transient_for (window);
+  if (parent != NULL)
+    *parent = window;
+  if (PD_IS_WINDOW (window))
+    return pd_window_get_store (PD_WINDOW (window));
+  return self->store;
+}
+
+static void
+show_preferences (PdApplication *self, const char *page)
+{
+  GtkWindow           *parent = NULL;
+  PdStore             *store = active_store (self, &parent);
   PdPreferencesWindow *preferences;
+  g_autoptr (PdSync) sync = NULL;
 
   /* The preferences of the database the active window shows. */
-  if (PD_IS_WINDOW (parent))
-    store = pd_window_get_store (PD_WINDOW (parent));
   if (store == NULL)
     return;
   preferences = pd_preferences_window_new (parent, store);
+  sync = pd_application_dup_sync (self, store);
+  pd_preferences_window_set_sync (preferences, sync);
+  if (page != NULL)
+    adw_preferences_window_set_visible_page_name (ADW_PREFERENCES_WINDOW (preferences), page);
   gtk_window_present (GTK_WINDOW (preferences));
+}
+
+static void
+preferences_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  show_preferences (PD_APPLICATION (user_data), NULL);
+}
+
+static void
+show_account_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  show_preferences (PD_APPLICATION (user_data), "account");
+}
+
+static void
+sync_now_done (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  g_autoptr (GError) error = NULL;
+
+  /* The header bar's status and its tooltip say how the round went. */
+  if (!pd_sync_run_finish (PD_SYNC (source), result, &error))
+    g_debug ("Sync Now: %s", error->message);
+}
+
+static void
+sync_now_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
+{
+  PdApplication *self = PD_APPLICATION (user_data);
+  PdStore       *store = active_store (self, NULL);
+  g_autoptr (PdSync) sync = store ? pd_application_dup_sync (self, store) : NULL;
+
+  if (sync == NULL)
+    return;
+  if (pd_sync_get_state (sync) == PD_SYNC_STATE_LOCAL_ONLY)
+    {
+      show_preferences (self, "account");
+      return;
+    }
+  pd_sync_run_async (sync, NULL, sync_now_done, NULL);
 }
 
 static void
@@ -111,6 +171,8 @@ about_activated (GSimpleAction *action, GVariant *parameter, gpointer user_data)
 static const GActionEntry app_actions[] = {
   { .name = "quit", .activate = quit_activated },
   { .name = "preferences", .activate = preferences_activated },
+  { .name = "show-account", .activate = show_account_activated },
+  { .name = "sync-now", .activate = sync_now_activated },
   { .name = "about", .activate = about_activated },
 };
 
@@ -164,11 +226,38 @@ pd_application_activate (GApplication *app)
   gtk_window_present (window);
 }
 
+static void on_sync_finalized (gpointer data, GObject *where_the_sync_was);
+
+static void
+stop_sync (gpointer key, gpointer value, gpointer user_data)
+{
+  pd_sync_stop (value);
+}
+
+static void
+forget_sync (gpointer key, gpointer value, gpointer user_data)
+{
+  g_object_weak_unref (value, on_sync_finalized, user_data);
+}
+
+static void
+pd_application_shutdown (GApplication *app)
+{
+  PdApplication *self = PD_APPLICATION (app);
+
+  g_hash_table_foreach (self->syncs, stop_sync, NULL);
+  G_APPLICATION_CLASS (pd_application_parent_class)->shutdown (app);
+}
+
 static void
 pd_application_finalize (GObject *object)
 {
   PdApplication *self = PD_APPLICATION (object);
 
+  g_hash_table_foreach (self->syncs, stop_sync, NULL);
+  g_hash_table_foreach (self->syncs, forget_sync, self);
+  g_clear_pointer (&self->syncs, g_hash_table_unref);
+  g_clear_object (&self->sync);
   g_clear_object (&self->store);
   g_clear_error (&self->store_error);
   g_free (self->database_path);
@@ -185,11 +274,13 @@ pd_application_class_init (PdApplicationClass *klass)
   app_class->handle_local_options = pd_application_handle_local_options;
   app_class->startup = pd_application_startup;
   app_class->activate = pd_application_activate;
+  app_class->shutdown = pd_application_shutdown;
 }
 
 static void
 pd_application_init (PdApplication *self)
 {
+  self->syncs = g_hash_table_new (NULL, NULL);
   g_application_add_main_option_entries (G_APPLICATION (self), options);
   g_application_set_option_context_summary (
       G_APPLICATION (self), _ ("Manage the organisations your practice works with."));
@@ -220,4 +311,47 @@ pd_application_get_database_path (PdApplication *self)
   g_return_val_if_fail (PD_IS_APPLICATION (self), NULL);
 
   return self->database_path;
+}
+
+static void
+on_sync_finalized (gpointer data, GObject *where_the_sync_was)
+{
+  PdApplication *self = data;
+  GHashTableIter iter;
+  gpointer       sync;
+
+  g_hash_table_iter_init (&iter, self->syncs);
+  while (g_hash_table_iter_next (&iter, NULL, &sync))
+    if (sync == (gpointer)where_the_sync_was)
+      g_hash_table_iter_remove (&iter);
+}
+
+/**
+ * pd_application_dup_sync:
+ *
+ * Returns: (transfer full): the synchronisation of STORE, made and started on first use and
+ * shared by every window over STORE; the application keeps its own store's for its whole
+ * life, another store's lives while a window holds it. PD_SYNC_NO_SECRET_SERVICE=1 in the
+ * environment keeps the token in memory instead of the Secret Service (tests).
+ */
+PdSync *
+pd_application_dup_sync (PdApplication *self, PdStore *store)
+{
+  PdSync *sync;
+
+  g_return_val_if_fail (PD_IS_APPLICATION (self), NULL);
+  g_return_val_if_fail (PD_IS_STORE (store), NULL);
+
+  sync = g_hash_table_lookup (self->syncs, store);
+  if (sync != NULL)
+    return g_object_ref (sync);
+  sync = pd_sync_new (store);
+  if (g_strcmp0 (g_getenv ("PD_SYNC_NO_SECRET_SERVICE"), "1") == 0)
+    pd_sync_set_use_secret_service (sync, FALSE);
+  g_hash_table_insert (self->syncs, store, sync);
+  g_object_weak_ref (G_OBJECT (sync), on_sync_finalized, self);
+  if (store == self->store)
+    self->sync = g_object_ref (sync);
+  pd_sync_start (sync);
+  return sync;
 }

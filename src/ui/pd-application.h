@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 #include "pd-core.h"
+#include "pd-sync.h"
 
 G_BEGIN_DECLS
 
@@ -14,5 +15,9 @@ PdApplication *pd_application_new       (void);
 PdStore       *pd_application_get_store (PdApplication *self);
 /* The path given with --database, or NULL (the default path). */
 const char    *pd_application_get_database_path (PdApplication *self);
+/* The synchronisation of STORE (a new reference): made, configured and started on first
+ * use, shared by the windows over STORE. */
+PdSync        *pd_application_dup_sync  (PdApplication *self,
+                                         PdStore       *store);
 
 G_END_DECLS

@@ -136,13 +136,45 @@ ensure_group (PdPartnerSidebar *self, GHashTable *groups, const char *name)
   return group;
 }
 
+/* "Resend Invitation" beside the representative: the server emails the link again once the
+ * new request time reaches it (the window's win.resend-invitation saves it). */
+static void
+add_invitation_row (PdPartnerSidebar *self, GHashTable *groups)
+{
+  const char      *email = pd_record_get_string (self->partner, "rep_email");
+  const char      *requested = pd_record_get_string (self->partner, "invitation_requested_at");
+  g_autofree char *when = requested ? pd_timestamp_format_local (requested) : NULL;
+  g_autofree char *subtitle = NULL;
+  g_autofree char *label = NULL;
+  GtkWidget       *row, *button;
+
+  if (email == NULL || *email == '\0')
+    return;
+  /* Translators: %s is a date and time */
+  subtitle = when ? g_strdup_printf (_ ("Last requested %s"), when)
+                  : g_strdup (_ ("The representative accepts by email"));
+  /* Translators: accessible name of a button; %s is an email address */
+  label = g_strdup_printf (_ ("Resend invitation to %s"), email);
+  row = adw_action_row_new ();
+  adw_preferences_row_set_title (ADW_PREFERENCES_ROW (row), _ ("Invitation"));
+  adw_action_row_set_subtitle (ADW_ACTION_ROW (row), subtitle);
+  button = gtk_button_new_with_mnemonic (_ ("_Resend"));
+  gtk_widget_set_valign (button, GTK_ALIGN_CENTER);
+  gtk_actionable_set_action_name (GTK_ACTIONABLE (button), "win.resend-invitation");
+  gtk_widget_set_tooltip_text (button, label);
+  gtk_accessible_update_property (GTK_ACCESSIBLE (button), GTK_ACCESSIBLE_PROPERTY_LABEL, label,
+                                  -1);
+  adw_action_row_add_suffix (ADW_ACTION_ROW (row), button);
+  adw_preferences_group_add (ensure_group (self, groups, "Representative"), row);
+}
+
 static void
 add_record_group (PdPartnerSidebar *self)
 {
   AdwPreferencesGroup *group = ADW_PREFERENCES_GROUP (adw_preferences_group_new ());
-  g_autofree char     *created = pd_timestamp_format_local (pd_record_get_created_at (self->partner));
-  g_autofree char     *updated = pd_timestamp_format_local (pd_record_get_updated_at (self->partner));
-  g_autofree char     *updated_by
+  g_autofree char *created = pd_timestamp_format_local (pd_record_get_created_at (self->partner));
+  g_autofree char *updated = pd_timestamp_format_local (pd_record_get_updated_at (self->partner));
+  g_autofree char *updated_by
       = ref_title (self->store, &pd_practice_user_type, pd_record_get_updated_by (self->partner));
 
   adw_preferences_group_set_title (group, _ ("Record"));
@@ -209,6 +241,8 @@ pd_partner_sidebar_rebuild (PdPartnerSidebar *self)
       adw_preferences_group_add (ensure_group (self, groups, field->group),
                                  detail_row_new (_ (field->label), value));
     }
+  if (type == &pd_partner_type)
+    add_invitation_row (self, groups);
   add_record_group (self);
 }
 

@@ -1,12 +1,14 @@
-/* pd-preferences-window.c: Preferences: practice name, currency, institutions and the examinations
- * catalogue. */
+/* pd-preferences-window.c: Preferences: practice name, currency, the server account, the team,
+ * institutions and the examinations catalogue. */
 #include "config.h"
 
 #include <glib/gi18n.h>
 #include <string.h>
 
+#include "pd-account-page.h"
 #include "pd-examination-editor.h"
 #include "pd-preferences-window.h"
+#include "pd-team-page.h"
 #include "pd-record-editor.h"
 #include "pd-stats-item.h"
 
@@ -20,9 +22,12 @@ struct _PdPreferencesWindow
   GtkListBox     *institutions_list;
   GtkSearchEntry *examination_search;
   GtkListBox     *examinations_list;
+  PdAccountPage  *account_page;
+  PdTeamPage     *team_page;
 
   /* Owned References */
   PdStore         *store;
+  PdSync          *sync;
   GListStore      *institutions; /* live PdRecord, by name */
   GListStore      *examinations; /* PdStatsItem of PdCatalogueEntry, by name, archived too */
   GtkCustomFilter *examination_filter;
@@ -505,6 +510,24 @@ add_institution_action (GtkWidget *widget, const char *action_name, GVariant *pa
   open_editor (self, record);
 }
 
+/* The server account and the team */
+
+/* Without a sync (a window made without an application) there is no account to show; the
+ * team list still works. Team needs manage_team (always held while local only). */
+static void
+update_sync_pages (PdPreferencesWindow *self)
+{
+  gtk_widget_set_visible (GTK_WIDGET (self->account_page), self->sync != NULL);
+  gtk_widget_set_visible (GTK_WIDGET (self->team_page),
+                          self->sync == NULL || pd_sync_has_permission (self->sync, "manage_team"));
+}
+
+static void
+on_sync_notify (PdPreferencesWindow *self, GParamSpec *pspec)
+{
+  update_sync_pages (self);
+}
+
 static void
 pd_preferences_window_dispose (GObject *object)
 {
@@ -512,6 +535,9 @@ pd_preferences_window_dispose (GObject *object)
 
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_clear_object (&self->sync);
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_PREFERENCES_WINDOW);
   g_clear_handle_id (&self->reload_examinations_id, g_source_remove);
   g_clear_object (&self->store);
@@ -530,6 +556,8 @@ pd_preferences_window_class_init (PdPreferencesWindowClass *klass)
 
   object_class->dispose = pd_preferences_window_dispose;
 
+  g_type_ensure (PD_TYPE_ACCOUNT_PAGE);
+  g_type_ensure (PD_TYPE_TEAM_PAGE);
   gtk_widget_class_set_template_from_resource (
       widget_class, "/io/github/partnerdesk/PartnerDesk/ui/pd-preferences-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, practice_name_row);
@@ -537,6 +565,8 @@ pd_preferences_window_class_init (PdPreferencesWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, institutions_list);
   gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, examination_search);
   gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, examinations_list);
+  gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, account_page);
+  gtk_widget_class_bind_template_child (widget_class, PdPreferencesWindow, team_page);
   gtk_widget_class_bind_template_callback (widget_class, on_practice_name_changed);
   gtk_widget_class_bind_template_callback (widget_class, on_currency_selected);
 
@@ -577,8 +607,29 @@ pd_preferences_window_new (GtkWindow *parent, PdStore *store)
   self = g_object_new (PD_TYPE_PREFERENCES_WINDOW, "transient-for", parent, NULL);
   self->store = g_object_ref (store);
   g_signal_connect (store, "record-changed", G_CALLBACK (on_record_changed), self);
+  pd_team_page_set_store (self->team_page, store);
+  update_sync_pages (self);
   load_settings (self);
   reload_institutions (self);
   reload_examinations (self);
   return self;
+}
+
+/* Shows the Account page for SYNC (the store's) and the Team page as its permissions allow. */
+void
+pd_preferences_window_set_sync (PdPreferencesWindow *self, PdSync *sync)
+{
+  g_return_if_fail (PD_IS_PREFERENCES_WINDOW (self));
+  g_return_if_fail (sync == NULL || PD_IS_SYNC (sync));
+
+  if (self->sync == sync)
+    return;
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  g_set_object (&self->sync, sync);
+  if (sync != NULL)
+    g_signal_connect_swapped (sync, "notify", G_CALLBACK (on_sync_notify), self);
+  pd_account_page_set_sync (self->account_page, sync);
+  pd_team_page_set_sync (self->team_page, sync);
+  update_sync_pages (self);
 }

@@ -1,4 +1,5 @@
-/* pd-users-page.c: a partner's portal users: a sortable table; add, edit, disable. */
+/* pd-users-page.c: a partner's portal users: a sortable table; add, edit, disable, resend
+ * invitation. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -28,6 +29,7 @@ struct _PdUsersPage
   char               *partner_id;
   GListStore         *users;     /* PdRecord of this partner */
   GtkSingleSelection *selection; /* over the sorted users */
+  gboolean            read_only; /* the signed-in user may not edit partners */
 };
 
 G_DEFINE_FINAL_TYPE (PdUsersPage, pd_users_page, GTK_TYPE_WIDGET)
@@ -61,9 +63,18 @@ update_actions (PdUsersPage *self)
   const char *label = disabled ? _ ("Enable") : _ ("Disable");
   guint       n_items = g_list_model_get_n_items (G_LIST_MODEL (self->users));
 
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.add", self->partner_id != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.edit", user != NULL);
-  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.toggle-status", user != NULL);
+  const char *email = user ? pd_record_get_string (user, "email") : NULL;
+  gboolean    editable
+      = !self->read_only && self->store != NULL && !pd_store_is_read_only (self->store);
+
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.add",
+                                 editable && self->partner_id != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.edit", editable && user != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.toggle-status",
+                                 editable && user != NULL);
+  gtk_widget_action_set_enabled (GTK_WIDGET (self), "users.resend-invitation",
+                                 editable && user != NULL && !disabled && email != NULL
+                                     && *email != '\0');
 
   gtk_button_set_label (GTK_BUTTON (self->toggle_button), label);
 
@@ -301,12 +312,36 @@ toggle_status_action (GtkWidget *widget, const char *action_name, GVariant *para
     show_error (self, error);
 }
 
+/* The server emails the user a new link once the request time reaches it. */
+static void
+resend_invitation_action (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  PdUsersPage *self = PD_USERS_PAGE (widget);
+  PdRecord    *selected = get_selected_user (self);
+  g_autoptr (PdRecord) user = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *now = pd_timestamp_now ();
+
+  if (selected == NULL)
+    return;
+  user = pd_record_copy (selected);
+  pd_record_set_string (user, "invitation_requested_at", now);
+  if (!pd_store_save (self->store, user, &error))
+    {
+      show_error (self, error);
+      return;
+    }
+  adw_toast_overlay_add_toast (self->toast_overlay,
+                               adw_toast_new (_ ("Invitation queued: the server sends it when "
+                                                 "this computer syncs")));
+}
+
 static void
 on_column_view_activate (GtkColumnView *view, guint position, PdUsersPage *self)
 {
   g_autoptr (PdRecord) user = g_list_model_get_item (G_LIST_MODEL (self->selection), position);
 
-  if (user != NULL)
+  if (user != NULL && !self->read_only)
     open_editor (self, user);
 }
 
@@ -358,6 +393,8 @@ pd_users_page_class_init (PdUsersPageClass *klass)
   gtk_widget_class_install_action (widget_class, "users.add", NULL, add_action);
   gtk_widget_class_install_action (widget_class, "users.edit", NULL, edit_action);
   gtk_widget_class_install_action (widget_class, "users.toggle-status", NULL, toggle_status_action);
+  gtk_widget_class_install_action (widget_class, "users.resend-invitation", NULL,
+                                   resend_invitation_action);
 }
 
 static void
@@ -412,4 +449,16 @@ pd_users_page_get_selection (PdUsersPage *self)
   g_return_val_if_fail (PD_IS_USERS_PAGE (self), NULL);
 
   return GTK_SELECTION_MODEL (self->selection);
+}
+
+/* FALSE: the signed-in user may look but not add, edit, disable or invite. */
+void
+pd_users_page_set_editable (PdUsersPage *self, gboolean editable)
+{
+  g_return_if_fail (PD_IS_USERS_PAGE (self));
+
+  if (self->read_only == !editable)
+    return;
+  self->read_only = !editable;
+  update_actions (self);
 }

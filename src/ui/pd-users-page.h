@@ -16,5 +16,8 @@ void        pd_users_page_set_partner_id (PdUsersPage *self,
                                         const char *partner_id);
 /* The sorted users with the table's selection (items are PdRecord). */
 GtkSelectionModel *pd_users_page_get_selection (PdUsersPage *self);
+/* FALSE makes the page read-only (a user without edit_partners); default TRUE. */
+void               pd_users_page_set_editable  (PdUsersPage *self,
+                                                gboolean     editable);
 
 G_END_DECLS

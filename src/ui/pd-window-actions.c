@@ -1,4 +1,5 @@
-/* pd-window-actions.c: the window's actions: add, edit, delete with undo, search, sample data. */
+/* pd-window-actions.c: the window's actions: add, edit, delete with undo, search, sample data,
+ * resend invitation, conflicts. */
 #include "config.h"
 
 #include <glib/gi18n.h>
@@ -9,13 +10,20 @@
 void
 _pd_window_update_actions (PdWindow *self)
 {
-  GtkWidget *widget = GTK_WIDGET (self);
-  gboolean   has_store = self->store != NULL;
-  gboolean   selected = has_store && pd_window_get_partner (self) != NULL;
+  GtkWidget  *widget = GTK_WIDGET (self);
+  gboolean    has_store = self->store != NULL;
+  PdRecord   *partner = has_store ? pd_window_get_partner (self) : NULL;
+  gboolean    selected = partner != NULL;
+  gboolean    may_edit = has_store && _pd_window_may (self, "edit_partners");
+  const char *rep_email = partner ? pd_record_get_string (partner, "rep_email") : NULL;
 
-  gtk_widget_action_set_enabled (widget, "win.add-partner", has_store);
-  gtk_widget_action_set_enabled (widget, "win.edit-partner", selected);
-  gtk_widget_action_set_enabled (widget, "win.delete-partner", selected);
+  gtk_widget_action_set_enabled (widget, "win.add-partner", may_edit);
+  gtk_widget_action_set_enabled (widget, "win.edit-partner", selected && may_edit);
+  gtk_widget_action_set_enabled (widget, "win.delete-partner", selected && may_edit);
+  gtk_widget_action_set_enabled (widget, "win.resend-invitation",
+                                 selected && may_edit && rep_email != NULL && *rep_email != '\0'
+                                     && !pd_store_is_read_only (self->store));
+  gtk_widget_action_set_enabled (widget, "win.show-conflicts", self->sync != NULL);
   gtk_widget_action_set_enabled (widget, "win.search", has_store);
   gtk_widget_action_set_enabled (widget, "win.clear-filters", has_store);
   gtk_widget_action_set_enabled (widget, "win.load-sample-data",
@@ -213,6 +221,39 @@ load_sample_data (GtkWidget *widget, const char *action_name, GVariant *paramete
   g_task_run_in_thread (task, load_sample_thread);
 }
 
+/* Invitations and conflicts */
+
+/* The server emails the representative again when it receives the new request time. */
+static void
+resend_invitation (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  PdWindow *self = PD_WINDOW (widget);
+  PdRecord *selected = pd_window_get_partner (self);
+  g_autoptr (PdRecord) partner = NULL;
+  g_autoptr (GError) error = NULL;
+  g_autofree char *now = pd_timestamp_now ();
+  gboolean         signed_in;
+
+  if (selected == NULL)
+    return;
+  partner = pd_record_copy (selected);
+  pd_record_set_string (partner, "invitation_requested_at", now);
+  if (!pd_store_save (self->store, partner, &error))
+    {
+      _pd_window_toast (self, error->message);
+      return;
+    }
+  signed_in = self->sync != NULL && pd_sync_get_state (self->sync) != PD_SYNC_STATE_LOCAL_ONLY;
+  _pd_window_toast (self, signed_in ? _ ("Invitation will be sent when synced")
+                                    : _ ("Invitation queued: it is sent once you sign in"));
+}
+
+static void
+show_conflicts (GtkWidget *widget, const char *action_name, GVariant *parameter)
+{
+  _pd_window_show_conflicts (PD_WINDOW (widget));
+}
+
 void
 _pd_window_class_init_actions (GtkWidgetClass *widget_class)
 {
@@ -222,4 +263,6 @@ _pd_window_class_init_actions (GtkWidgetClass *widget_class)
   gtk_widget_class_install_action (widget_class, "win.search", NULL, search);
   gtk_widget_class_install_action (widget_class, "win.clear-filters", NULL, clear_filters);
   gtk_widget_class_install_action (widget_class, "win.load-sample-data", NULL, load_sample_data);
+  gtk_widget_class_install_action (widget_class, "win.resend-invitation", NULL, resend_invitation);
+  gtk_widget_class_install_action (widget_class, "win.show-conflicts", NULL, show_conflicts);
 }

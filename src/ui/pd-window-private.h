@@ -3,6 +3,7 @@
 
 #include "pd-window.h"
 #include "pd-partner-sidebar.h"
+#include "pd-sync-button.h"
 
 G_BEGIN_DECLS
 
@@ -32,9 +33,11 @@ struct _PdWindow
   GtkNotebook      *notebook;
   AdwViewStack     *view_stack; /* the views: "partners", "traffic", … */
   GtkWidget        *add_button;
+  PdSyncButton     *sync_button;
 
   /* Owned references */
   PdStore            *store;
+  PdSync             *sync;     /* the store's, from the application; NULL without one */
   GSettings          *settings;
   GListStore         *partners; /* every live partner, as PdRecord */
   GHashTable         *by_id;    /* id -> PdRecord in partners (borrowed) */
@@ -72,6 +75,11 @@ void     _pd_window_add_view (PdWindow   *self,
                               const char *title,
                               const char *icon,
                               GtkWidget  *page);
+
+/* TRUE when the signed-in user holds PERMISSION, or when local only (no sync). */
+gboolean _pd_window_may (PdWindow *self, const char *permission);
+/* Opens the Conflicts dialog; a toast when all are resolved. */
+void     _pd_window_show_conflicts (PdWindow *self);
 
 /* pd-window-actions.c */
 void _pd_window_class_init_actions (GtkWidgetClass *widget_class);

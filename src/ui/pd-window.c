@@ -4,6 +4,8 @@
 #include <glib/gi18n.h>
 
 #include "pd-window-private.h"
+#include "pd-application.h"
+#include "pd-conflicts-dialog.h"
 #include "pd-history-page.h"
 #include "pd-import-dialog.h"
 #include "pd-partner-row.h"
@@ -579,8 +581,8 @@ start_upload (PdWindow *self, GFile *file)
 
   if (self->shown == NULL || self->store == NULL || pd_store_is_read_only (self->store))
     return;
-  dialog = pd_import_dialog_new (GTK_WINDOW (self), self->store, pd_record_get_id (self->shown),
-                                 file);
+  dialog
+      = pd_import_dialog_new (GTK_WINDOW (self), self->store, pd_record_get_id (self->shown), file);
   g_signal_connect_object (dialog, "imported", G_CALLBACK (on_imported), self, 0);
   gtk_window_present (GTK_WINDOW (dialog));
 }
@@ -859,6 +861,72 @@ _pd_window_add_view (PdWindow *self, const char *name, const char *title, const 
   adw_view_stack_page_set_icon_name (stack_page, icon);
 }
 
+/* Synchronisation and permissions */
+
+gboolean
+_pd_window_may (PdWindow *self, const char *permission)
+{
+  return self->sync == NULL || pd_sync_has_permission (self->sync, permission);
+}
+
+/* What the signed-in user may not do is hidden (patient data) or insensitive (editing). */
+static void
+update_permissions (PdWindow *self)
+{
+  gboolean patient_data = _pd_window_may (self, "view_patient_data");
+
+  for (guint i = 0; i < self->pages->len; i++)
+    {
+      GtkWidget *page = g_ptr_array_index (self->pages, i);
+
+      if (PD_IS_PEOPLE_PAGE (page))
+        gtk_widget_set_visible (page, patient_data);
+      if (PD_IS_USERS_PAGE (page))
+        pd_users_page_set_editable (PD_USERS_PAGE (page), _pd_window_may (self, "edit_partners"));
+    }
+  _pd_window_update_actions (self);
+}
+
+static void
+on_sync_notify (PdWindow *self, GParamSpec *pspec)
+{
+  if (g_str_equal (pspec->name, "permissions") || g_str_equal (pspec->name, "state"))
+    update_permissions (self);
+}
+
+static void
+on_all_resolved (PdWindow *self)
+{
+  _pd_window_toast (self, _ ("All conflicts resolved: your choices are sent with the next sync"));
+}
+
+void
+_pd_window_show_conflicts (PdWindow *self)
+{
+  PdConflictsDialog *dialog;
+
+  if (self->sync == NULL)
+    return;
+  dialog = pd_conflicts_dialog_new (GTK_WINDOW (self), self->sync);
+  g_signal_connect_object (dialog, "all-resolved", G_CALLBACK (on_all_resolved), self,
+                           G_CONNECT_SWAPPED);
+  gtk_window_present (GTK_WINDOW (dialog));
+}
+
+/* The application owns one synchronisation per store; windows share it. */
+static void
+set_sync (PdWindow *self)
+{
+  GtkApplication *app = gtk_window_get_application (GTK_WINDOW (self));
+
+  if (!PD_IS_APPLICATION (app) || pd_store_is_read_only (self->store))
+    return;
+  self->sync = pd_application_dup_sync (PD_APPLICATION (app), self->store);
+  g_signal_connect_object (self->sync, "notify", G_CALLBACK (on_sync_notify), self,
+                           G_CONNECT_SWAPPED);
+  pd_sync_button_set_sync (self->sync_button, self->sync);
+}
+
 static void
 set_store (PdWindow *self, PdStore *store, const GError *store_error)
 {
@@ -878,6 +946,7 @@ set_store (PdWindow *self, PdStore *store, const GError *store_error)
   if (self->settings != NULL)
     last = g_settings_get_string (self->settings, "last-partner");
   self->store = g_object_ref (store);
+  set_sync (self);
   self->record_changed_id
       = g_signal_connect (store, "record-changed", G_CALLBACK (on_record_changed), self);
   pd_partner_sidebar_set_store (self->sidebar, store);
@@ -889,6 +958,7 @@ set_store (PdWindow *self, PdStore *store, const GError *store_error)
   _pd_window_reload (self);
   show_partner (self);
   update_view (self);
+  update_permissions (self);
   if (last != NULL && *last != '\0')
     _pd_window_select_id (self, last, FALSE);
 }
@@ -900,6 +970,11 @@ pd_window_dispose (GObject *object)
 
   if (self->store != NULL)
     g_clear_signal_handler (&self->record_changed_id, self->store);
+  if (self->sync != NULL)
+    g_signal_handlers_disconnect_by_data (self->sync, self);
+  if (self->sync_button != NULL)
+    pd_sync_button_set_sync (self->sync_button, NULL);
+  g_clear_object (&self->sync);
   if (self->list_view != NULL)
     gtk_list_view_set_model (self->list_view, NULL);
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_WINDOW);
@@ -942,6 +1017,7 @@ pd_window_class_init (PdWindowClass *klass)
   window_class->close_request = pd_window_close_request;
 
   g_type_ensure (PD_TYPE_PARTNER_SIDEBAR);
+  g_type_ensure (PD_TYPE_SYNC_BUTTON);
   gtk_widget_class_set_template_from_resource (
       widget_class, "/io/github/partnerdesk/PartnerDesk/ui/pd-window.ui");
   gtk_widget_class_bind_template_child (widget_class, PdWindow, toast_overlay);
@@ -963,6 +1039,7 @@ pd_window_class_init (PdWindowClass *klass)
   gtk_widget_class_bind_template_child (widget_class, PdWindow, notebook);
   gtk_widget_class_bind_template_child (widget_class, PdWindow, view_stack);
   gtk_widget_class_bind_template_child (widget_class, PdWindow, add_button);
+  gtk_widget_class_bind_template_child (widget_class, PdWindow, sync_button);
 
   _pd_window_class_init_actions (widget_class);
 }
@@ -982,8 +1059,8 @@ pd_window_init (PdWindow *self)
                           G_BINDING_BIDIRECTIONAL | G_BINDING_SYNC_CREATE);
   gtk_search_bar_connect_entry (self->search_bar, GTK_EDITABLE (self->search_entry));
   gtk_search_bar_set_key_capture_widget (self->search_bar, GTK_WIDGET (self));
-  g_signal_connect_swapped (self->view_stack, "notify::visible-child",
-                            G_CALLBACK (on_view_changed), self);
+  g_signal_connect_swapped (self->view_stack, "notify::visible-child", G_CALLBACK (on_view_changed),
+                            self);
   /* Not "search-changed" (delayed 150 ms): filtering follows every keystroke.
    * Not "changed" either, which gtk_editable_set_text emits twice (delete, insert). */
   g_signal_connect_swapped (self->search_entry, "notify::text", G_CALLBACK (on_search_changed),
@@ -1043,4 +1120,13 @@ pd_window_get_store (PdWindow *self)
   g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
 
   return self->store;
+}
+
+/* The store's synchronisation, or NULL (no store, a read-only one, or no PdApplication). */
+PdSync *
+pd_window_get_sync (PdWindow *self)
+{
+  g_return_val_if_fail (PD_IS_WINDOW (self), NULL);
+
+  return self->sync;
 }

@@ -3,6 +3,7 @@
 
 #include <adwaita.h>
 #include "pd-core.h"
+#include "pd-sync.h"
 
 G_BEGIN_DECLS
 
@@ -24,5 +25,7 @@ GtkEditable *pd_window_get_search_entry     (PdWindow *self);
 GListModel  *pd_window_get_visible_partners (PdWindow *self);
 /* The store the window shows, or NULL when it could not be opened. */
 PdStore     *pd_window_get_store            (PdWindow *self);
+/* The store's synchronisation (the header bar's status), or NULL. */
+PdSync      *pd_window_get_sync             (PdWindow *self);
 
 G_END_DECLS

@@ -1,0 +1,953 @@
+/* test-sync.c: desktops syncing with the real partner-desk-server: convergence, conflicts, lost answers, crashes, offline queue, HTTPS. */
+#include <glib/gstdio.h>
+#include <libsoup/soup.h>
+#include <signal.h>
+#include <sqlite3.h>
+#include <string.h>
+
+#include "pd-sync.h"
+#include "pd-test-util.h"
+
+#define OWNER_EMAIL "owner@example.org"
+#define OWNER_PASSWORD "correct horse battery staple"
+
+static const char *server_bin;
+static const char *faulty_bin;
+
+/* The server */
+
+typedef struct {
+  char        *dir;
+  char        *db;
+  const char  *bin;
+  GSubprocess *proc;
+  guint        port;
+  char        *url;
+  char        *cert;   /* HTTPS: the server's certificate and key, the CA that signed it */
+  char        *key;
+  char        *ca;
+} Server;
+
+static char *
+read_port (const char *path)
+{
+  g_autofree char *text = NULL;
+
+  if (!g_file_get_contents (path, &text, NULL, NULL) || *g_strstrip (text) == '\0')
+    return NULL;
+  return g_steal_pointer (&text);
+}
+
+static void
+server_start (Server *s)
+{
+  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (g_getenv ("PD_SYNC_DEBUG") ? 0 : G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+                                                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
+  g_autofree char *port_file = g_build_filename (s->dir, "port", NULL);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", s->port);
+  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  g_autofree char *port = NULL;
+
+  g_remove (port_file);
+  if (s->bin == faulty_bin)
+    g_subprocess_launcher_setenv (launcher, "PD_SERVER_FAULTS", "lose-answer", TRUE);
+  g_ptr_array_add (argv, (gpointer) s->bin);
+  g_ptr_array_add (argv, (gpointer) "--database");
+  g_ptr_array_add (argv, s->db);
+  g_ptr_array_add (argv, (gpointer) "--listen");
+  g_ptr_array_add (argv, listen);
+  g_ptr_array_add (argv, (gpointer) "--port-file");
+  g_ptr_array_add (argv, port_file);
+  if (s->cert)
+    {
+      g_ptr_array_add (argv, (gpointer) "--tls-cert");
+      g_ptr_array_add (argv, s->cert);
+      g_ptr_array_add (argv, (gpointer) "--tls-key");
+      g_ptr_array_add (argv, s->key);
+    }
+  g_ptr_array_add (argv, NULL);
+  s->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
+  g_assert_no_error (error);
+  PD_WAIT_UNTIL ((port = read_port (port_file)) != NULL
+                 || g_subprocess_get_identifier (s->proc) == NULL);
+  g_assert_nonnull (port);
+  s->port = (guint) g_ascii_strtoull (port, NULL, 10);
+  g_free (s->url);
+  s->url = g_strdup_printf ("%s://127.0.0.1:%u", s->cert ? "https" : "http", s->port);
+}
+
+static void
+server_kill (Server *s,
+             int     signum)
+{
+  g_subprocess_send_signal (s->proc, signum);
+  g_subprocess_wait (s->proc, NULL, NULL);
+  g_clear_object (&s->proc);
+}
+
+static SoupSession *
+test_session (Server *s)
+{
+  SoupSession *session = soup_session_new ();
+
+  if (s->ca)
+    {
+      g_autoptr(GTlsDatabase) db = g_tls_file_database_new (s->ca, NULL);
+
+      soup_session_set_tls_database (session, db);
+    }
+  return session;
+}
+
+/* `init` prints the link; the owner sets a password through the real page. */
+static void
+server_init_owner (Server *s,
+                   char   *link)
+{
+  g_autoptr(SoupSession) session = test_session (s);
+  const char *token = strstr (link, "/invite/");
+  g_autofree char *url = NULL;
+  g_autoptr(SoupMessage) msg = NULL;
+  g_autoptr(GBytes) body = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_nonnull (token);
+  url = g_strdup_printf ("%s%.*s", s->url, (int) strcspn (token, "\r\n"), token);
+  msg = soup_message_new_from_encoded_form ("POST", url,
+                                            soup_form_encode ("name", "Olivia Owner",
+                                                              "password", OWNER_PASSWORD,
+                                                              "password_repeat", OWNER_PASSWORD,
+                                                              NULL));
+  body = soup_session_send_and_read (session, msg, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
+}
+
+static Server *
+server_new (const char *bin,
+            gboolean    https)
+{
+  Server *s = g_new0 (Server, 1);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *out = NULL;
+  int status = 0;
+  g_autofree char *cmd = NULL;
+
+  s->bin = bin;
+  s->dir = g_dir_make_tmp ("pd-sync-server-XXXXXX", &error);
+  g_assert_no_error (error);
+  s->db = g_build_filename (s->dir, "server.db", NULL);
+  if (https)
+    {
+      s->ca = g_build_filename (s->dir, "ca.pem", NULL);
+      s->cert = g_build_filename (s->dir, "cert.pem", NULL);
+      s->key = g_build_filename (s->dir, "key.pem", NULL);
+      cmd = g_strdup_printf (
+        "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem "
+        "-days 2 -subj /CN=Test-CA -addext basicConstraints=critical,CA:TRUE 2>/dev/null "
+        "&& openssl req -newkey rsa:2048 -nodes -keyout key.pem -out req.pem "
+        "-subj /CN=127.0.0.1 2>/dev/null "
+        "&& printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf "
+        "&& openssl x509 -req -in req.pem -CA ca.pem -CAkey ca-key.pem -CAcreateserial "
+        "-out cert.pem -days 2 -extfile ext.cnf 2>/dev/null", s->dir);
+      g_assert_true (g_spawn_sync (NULL, (char *[]) { (char *) "/bin/sh", (char *) "-c", cmd, NULL },
+                                   NULL, 0, NULL, NULL, NULL, NULL, &status, &error));
+      g_assert_no_error (error);
+      g_assert_cmpint (status, ==, 0);
+    }
+  g_assert_true (g_spawn_sync (NULL, (char *[]) { (char *) bin, (char *) "init", (char *) "--database",
+                                                  s->db, (char *) "--owner-email",
+                                                  (char *) OWNER_EMAIL, NULL },
+                               NULL, 0, NULL, NULL, &out, NULL, &status, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (status, ==, 0);
+  server_start (s);
+  server_init_owner (s, out);
+  return s;
+}
+
+static void
+server_free (Server *s)
+{
+  if (s->proc)
+    server_kill (s, SIGTERM);
+  pd_test_remove_tree (s->dir);
+  g_free (s->dir);
+  g_free (s->db);
+  g_free (s->url);
+  g_free (s->cert);
+  g_free (s->key);
+  g_free (s->ca);
+  g_free (s);
+}
+
+/* One number from the server's (or any) database, read with its own connection. */
+static gint64
+db_count (const char *path,
+          const char *sql,
+          const char *param)
+{
+  sqlite3 *db = NULL;
+  sqlite3_stmt *stmt = NULL;
+  gint64 n = -1;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  if (param)
+    sqlite3_bind_text (stmt, 1, param, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    n = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  sqlite3_close (db);
+  return n;
+}
+
+/* Every row of the record tables, as text, leaving out the rows of EXCEPT_ID. */
+static char *
+db_dump (const char *path,
+         const char *except_id)
+{
+  static const char *const tables[] = {
+    "partners", "institutions", "partner_users", "practice_users", "examinations",
+    "examination_prices", "activations", "bookings", "commission_rates", "benefits", "persons",
+  };
+  GString *out = g_string_new (NULL);
+  sqlite3 *db = NULL;
+
+  g_assert_cmpint (sqlite3_open_v2 (path, &db, SQLITE_OPEN_READONLY, NULL), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  for (guint t = 0; t < G_N_ELEMENTS (tables); t++)
+    {
+      g_autofree char *sql = g_strdup_printf ("SELECT * FROM %s WHERE id IS NOT ?1 ORDER BY id",
+                                              tables[t]);
+      sqlite3_stmt *stmt = NULL;
+
+      g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+      sqlite3_bind_text (stmt, 1, except_id, -1, SQLITE_STATIC);
+      g_string_append_printf (out, "[%s]\n", tables[t]);
+      while (sqlite3_step (stmt) == SQLITE_ROW)
+        {
+          for (int c = 0; c < sqlite3_column_count (stmt); c++)
+            {
+              const char *text = (const char *) sqlite3_column_text (stmt, c);
+
+              g_string_append_printf (out, "%s%s", c ? "|" : "", text ? text : "∅");
+            }
+          g_string_append_c (out, '\n');
+        }
+      sqlite3_finalize (stmt);
+    }
+  sqlite3_close (db);
+  return g_string_free (out, FALSE);
+}
+
+/* A desktop */
+
+typedef struct {
+  char    *dir;
+  char    *path;
+  PdStore *store;
+  PdSync  *sync;
+} Desk;
+
+static Desk *
+desk_new (void)
+{
+  Desk *d = g_new0 (Desk, 1);
+
+  d->store = pd_test_open_store ("pd-sync-desk-XXXXXX", NULL, &d->dir, &d->path);
+  d->sync = pd_sync_new (d->store);
+  pd_sync_set_use_secret_service (d->sync, FALSE);
+  /* Rounds run when the test asks (and after local changes): no minute timer noise. */
+  pd_sync_set_intervals (d->sync, 600000, 50);
+  return d;
+}
+
+static void
+desk_free (Desk *d)
+{
+  pd_sync_stop (d->sync);
+  g_clear_object (&d->sync);
+  g_clear_object (&d->store);
+  pd_test_remove_db (d->dir, d->path);
+  g_free (d->dir);
+  g_free (d->path);
+  g_free (d);
+}
+
+typedef struct {
+  gboolean  done;
+  gboolean  ok;
+  GError   *error;
+} Wait;
+
+static void
+sign_in_cb (GObject      *source,
+            GAsyncResult *result,
+            gpointer      data)
+{
+  Wait *w = data;
+
+  w->ok = pd_sync_sign_in_finish (PD_SYNC (source), result, &w->error);
+  w->done = TRUE;
+}
+
+static void
+run_cb (GObject      *source,
+        GAsyncResult *result,
+        gpointer      data)
+{
+  Wait *w = data;
+
+  w->ok = pd_sync_run_finish (PD_SYNC (source), result, &w->error);
+  w->done = TRUE;
+}
+
+static gboolean
+desk_sign_in_full (Desk        *d,
+                   const char  *url,
+                   const char  *password,
+                   GError     **error)
+{
+  Wait w = { 0 };
+
+  pd_sync_sign_in_async (d->sync, url, OWNER_EMAIL, password, NULL, sign_in_cb, &w);
+  PD_WAIT_UNTIL (w.done);
+  if (w.error)
+    g_propagate_error (error, w.error);
+  return w.ok;
+}
+
+static void
+desk_sign_in (Desk   *d,
+              Server *s)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (desk_sign_in_full (d, s->url, OWNER_PASSWORD, &error));
+  g_assert_no_error (error);
+  g_assert_nonnull (pd_sync_get_user_id (d->sync));
+}
+
+/* One round, waited for: TRUE when it fully succeeded. */
+static gboolean
+desk_sync_full (Desk    *d,
+                GError **error)
+{
+  Wait w = { 0 };
+
+  pd_sync_run_async (d->sync, NULL, run_cb, &w);
+  PD_WAIT_UNTIL (w.done);
+  if (w.error)
+    g_propagate_error (error, w.error);
+  return w.ok;
+}
+
+static void
+desk_sync (Desk *d)
+{
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (desk_sync_full (d, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+desk_dump (Desk *d)
+{
+  return db_dump (d->path, pd_store_get_local_user_id (d->store));
+}
+
+static void
+assert_converged (Desk   *a,
+                  Desk   *b,
+                  Server *s)
+{
+  g_autofree char *da = desk_dump (a);
+  g_autofree char *db = desk_dump (b);
+  g_autofree char *ds = db_dump (s->db, NULL);
+
+  g_assert_cmpstr (da, ==, db);
+  /* The server also holds each desktop's... nothing more: the same rows. */
+  g_assert_cmpstr (da, ==, ds);
+  g_assert_cmpint (pd_store_sync_count_outbox (a->store), ==, 0);
+  g_assert_cmpint (pd_store_sync_count_outbox (b->store), ==, 0);
+}
+
+static PdRecord *
+save_new (Desk               *d,
+          const PdRecordType *type,
+          const char         *first,
+          ...)
+{
+  g_autoptr(PdRecord) record = pd_record_new (type);
+  g_autoptr(GError) error = NULL;
+  va_list ap;
+
+  va_start (ap, first);
+  for (const char *field = first; field; field = va_arg (ap, const char *))
+    g_assert_true (pd_record_set_canonical (record, field, va_arg (ap, const char *)));
+  va_end (ap);
+  pd_store_save (d->store, record, &error);
+  g_assert_no_error (error);
+  return g_steal_pointer (&record);
+}
+
+static void
+edit (Desk               *d,
+      const PdRecordType *type,
+      const char         *id,
+      const char         *field,
+      const char         *value)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdRecord) record = pd_store_get (d->store, type, id, &error);
+
+  g_assert_no_error (error);
+  g_assert_true (pd_record_set_canonical (record, field, value));
+  g_assert_true (pd_store_save (d->store, record, &error));
+  g_assert_no_error (error);
+}
+
+static char *
+value_of (Desk               *d,
+          const PdRecordType *type,
+          const char         *id,
+          const char         *field)
+{
+  g_autoptr(PdRecord) record = pd_store_get (d->store, type, id, NULL);
+
+  g_assert_nonnull (record);
+  return pd_record_dup_canonical (record, field);
+}
+
+/* The changes page: what the server sends, and what a broken or hostile answer gets. */
+static void
+test_parse_changes (void)
+{
+  static const char good[] =
+    "{\"changes\":[{\"seq\":7,\"collection\":\"institution\",\"id\":\"i1\",\"version\":2,"
+    "\"deleted\":false,\"record\":{\"id\":\"i1\",\"version\":2,\"created_at\":\"2026-01-01T00:00:00Z\","
+    "\"updated_at\":\"2026-01-02T00:00:00Z\",\"updated_by\":null,\"deleted\":false,"
+    "\"name\":\"Caf\\u00e9 \\\"Nord\\\" \\ud83d\\ude00\",\"address\":\"a\\nb\",\"future\":{\"x\":[1,2.5e3]}}},"
+    "{\"collection\":\"unknown_thing\",\"record\":{\"id\":\"z\"}},"
+    "{\"record\":{\"id\":\"p1\",\"version\":1,\"deleted\":true,\"kind\":\"clinic\",\"name\":\"P\","
+    "\"institutions\":[\"i1\",\"i2\"],\"statistics_required\":true,\"employee_count\":12},"
+    "\"collection\":\"partner\"}],\"next\":9,\"more\":true}";
+  static const char *const bad[] = {
+    "",
+    "[]",
+    "{\"changes\":[],\"more\":false}",                                   /* no next */
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\",\"name\":3}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"partner\",\"record\":{\"id\":\"p\",\"employee_count\":\"x\"}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"partner\",\"record\":{\"id\":\"p\",\"employee_count\":1.5}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"name\":\"no id\"}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\",\"name\":\"\\ud800\"}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\",\"name\":\"\\u0000\"}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\",\"name\":\"tab\there\"}}],\"next\":1}",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\"}}],\"next\":1} trailing",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\"}}],\"next\":1",
+    "{\"changes\":[{\"collection\":\"institution\",\"record\":{\"id\":\"i\",\"name\":\"\xff\"}}],\"next\":1}",
+  };
+  g_autoptr(GPtrArray) records = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GString) deep = g_string_new ("{\"changes\":[],\"x\":");
+  gint64 next = 0;
+  gboolean more = FALSE;
+  PdRecord *inst, *partner;
+
+  records = pd_sync_parse_changes (good, strlen (good), &next, &more, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (records->len, ==, 2);
+  g_assert_cmpint (next, ==, 9);
+  g_assert_true (more);
+  inst = records->pdata[0];
+  partner = records->pdata[1];
+  g_assert_true (pd_record_get_record_type (inst) == &pd_institution_type);
+  g_assert_cmpstr (pd_record_get_string (inst, "name"), ==, "Café \"Nord\" 😀");
+  g_assert_cmpstr (pd_record_get_string (inst, "address"), ==, "a\nb");
+  g_assert_cmpint (pd_record_get_version (inst), ==, 2);
+  g_assert_cmpstr (pd_record_get_updated_at (inst), ==, "2026-01-02T00:00:00Z");
+  g_assert_true (pd_record_get_deleted (partner));
+  g_assert_true (pd_record_get_bool (partner, "statistics_required"));
+  g_assert_cmpint (pd_record_get_int (partner, "employee_count"), ==, 12);
+  g_assert_cmpstr (pd_record_get_strv (partner, "institutions")[1], ==, "i2");
+  for (guint i = 0; i < G_N_ELEMENTS (bad); i++)
+    {
+      g_autoptr(GPtrArray) none = pd_sync_parse_changes (bad[i], strlen (bad[i]), &next, &more,
+                                                         &error);
+
+      g_assert_null (none);
+      g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
+      g_clear_error (&error);
+    }
+  /* Nesting past any sane depth is refused, not a stack overflow. */
+  for (guint i = 0; i < 100000; i++)
+    g_string_append_c (deep, '[');
+  g_assert_null (pd_sync_parse_changes (deep->str, deep->len, &next, &more, &error));
+  g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
+}
+
+/* Shared by the tests: one server, two desktops signed in as the owner. */
+static Server *main_server;
+static Desk *desk_a;
+static Desk *desk_b;
+
+/* Tests */
+
+static void
+test_sign_in_and_converge (void)
+{
+  g_autoptr(PdRecord) inst = NULL;
+  g_autoptr(PdRecord) partner = NULL;
+  g_autoptr(PdRecord) other = NULL;
+  g_autofree char *city = NULL;
+  g_autofree char *industry = NULL;
+
+  g_assert_cmpint (pd_sync_get_state (desk_a->sync), ==, PD_SYNC_STATE_LOCAL_ONLY);
+  desk_sign_in (desk_a, main_server);
+  desk_sign_in (desk_b, main_server);
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  g_assert_cmpint (pd_sync_get_state (desk_a->sync), ==, PD_SYNC_STATE_SYNCED);
+  g_assert_true (pd_sync_has_permission (desk_a->sync, "manage_team"));
+
+  /* Both desktops edit at once. */
+  inst = save_new (desk_a, &pd_institution_type, "name", "Riverside Medical Centre", NULL);
+  partner = save_new (desk_a, &pd_partner_type, "kind", "employer", "name", "Acme Logistics",
+                      "hq_city", "Berlin", NULL);
+  other = save_new (desk_b, &pd_partner_type, "kind", "employer", "name", "Northgate Foods",
+                    NULL);
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  desk_sync (desk_a);
+  assert_converged (desk_a, desk_b, main_server);
+
+  /* A field changed on one side only merges, whichever side pushes first. */
+  edit (desk_a, &pd_partner_type, pd_record_get_id (partner), "hq_city", "Hamburg");
+  edit (desk_b, &pd_partner_type, pd_record_get_id (partner), "industry", "Logistics");
+  edit (desk_b, &pd_partner_type, pd_record_get_id (other), "industry", "Food");
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  desk_sync (desk_a);
+  g_assert_cmpuint (pd_sync_get_n_conflicts (desk_b->sync), ==, 0);
+  assert_converged (desk_a, desk_b, main_server);
+  city = value_of (desk_b, &pd_partner_type, pd_record_get_id (partner), "hq_city");
+  industry = value_of (desk_a, &pd_partner_type, pd_record_get_id (partner), "industry");
+  g_assert_cmpstr (city, ==, "Hamburg");
+  g_assert_cmpstr (industry, ==, "Logistics");
+}
+
+static void
+count_cb (guint *count)
+{
+  (*count)++;
+}
+
+static void
+test_conflict (void)
+{
+  g_autoptr(PdRecord) partner = save_new (desk_a, &pd_partner_type, "kind", "employer",
+                                          "name", "Conflicted GmbH", NULL);
+  const char *id = pd_record_get_id (partner);
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *phone = NULL;
+  g_autofree char *city = NULL;
+  g_autofree char *industry = NULL;
+  guint signals = 0;
+  gulong handler;
+
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  /* The same two fields on both sides, plus one field each side alone. */
+  edit (desk_a, &pd_partner_type, id, "rep_phone", "+49 111");
+  edit (desk_a, &pd_partner_type, id, "hq_city", "Munich");
+  edit (desk_a, &pd_partner_type, id, "description", "From A");
+  edit (desk_b, &pd_partner_type, id, "rep_phone", "+49 222");
+  edit (desk_b, &pd_partner_type, id, "hq_city", "Cologne");
+  edit (desk_b, &pd_partner_type, id, "industry", "Chemicals");
+  desk_sync (desk_a);
+  handler = g_signal_connect_swapped (desk_b->sync, "conflicts-changed", G_CALLBACK (count_cb),
+                                      &signals);
+  desk_sync (desk_b);
+  g_signal_handler_disconnect (desk_b->sync, handler);
+  g_assert_cmpuint (signals, >=, 1);
+  g_assert_cmpuint (pd_sync_get_n_conflicts (desk_b->sync), ==, 2);
+  g_assert_cmpstr (pd_sync_get_status_text (desk_b->sync), ==, "2 conflicts");
+  conflicts = pd_sync_list_conflicts (desk_b->sync, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (conflicts->len, ==, 2);
+  /* Form order: hq_city comes before rep_phone. */
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[0])->field, ==, "hq_city");
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[0])->mine, ==, "Cologne");
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[0])->theirs, ==, "Munich");
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[0])->record_title, ==, "Conflicted GmbH");
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[1])->field, ==, "rep_phone");
+  /* The row keeps mine meanwhile, with theirs merged where only they changed. */
+  phone = value_of (desk_b, &pd_partner_type, id, "rep_phone");
+  g_assert_cmpstr (phone, ==, "+49 222");
+  g_clear_pointer (&industry, g_free);
+  industry = value_of (desk_b, &pd_partner_type, id, "description");
+  g_assert_cmpstr (industry, ==, "From A");
+  g_clear_pointer (&industry, g_free);
+  /* Nothing of it is pushed while the conflicts wait; meanwhile A changes another field
+   * (it arrives) and B edits a third (kept for the push after resolving). */
+  edit (desk_a, &pd_partner_type, id, "tax_number", "DE-A-1");
+  desk_sync (desk_a);
+  edit (desk_b, &pd_partner_type, id, "registration_number", "HRB-B-2");
+  desk_sync (desk_b);
+  g_assert_cmpuint (pd_sync_get_n_conflicts (desk_b->sync), ==, 2);
+  g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM partners WHERE id = ?1 "
+                             "AND registration_number IS NULL AND hq_city = 'Munich'", id), ==, 1);
+  g_clear_pointer (&industry, g_free);
+  industry = value_of (desk_b, &pd_partner_type, id, "tax_number");
+  g_assert_cmpstr (industry, ==, "DE-A-1");
+  g_clear_pointer (&industry, g_free);
+
+  g_assert_true (pd_sync_resolve_conflict (desk_b->sync, "partner", id, "hq_city", TRUE, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_sync_get_n_conflicts (desk_b->sync), ==, 1);
+  g_assert_false (pd_sync_resolve_conflict (desk_b->sync, "partner", id, "hq_city", TRUE, &error));
+  g_assert_error (error, PD_ERROR, PD_ERROR_NOT_FOUND);
+  g_clear_error (&error);
+  g_assert_true (pd_sync_resolve_conflict (desk_b->sync, "partner", id, "rep_phone", FALSE,
+                                           &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (pd_sync_get_n_conflicts (desk_b->sync), ==, 0);
+  desk_sync (desk_b);
+  desk_sync (desk_a);
+  assert_converged (desk_a, desk_b, main_server);
+  g_clear_pointer (&phone, g_free);
+  phone = value_of (desk_a, &pd_partner_type, id, "rep_phone");
+  city = value_of (desk_a, &pd_partner_type, id, "hq_city");
+  industry = value_of (desk_a, &pd_partner_type, id, "industry");
+  g_assert_cmpstr (phone, ==, "+49 111");   /* theirs */
+  g_assert_cmpstr (city, ==, "Cologne");    /* mine */
+  g_assert_cmpstr (industry, ==, "Chemicals");
+  g_clear_pointer (&industry, g_free);
+  industry = value_of (desk_a, &pd_partner_type, id, "registration_number");
+  g_assert_cmpstr (industry, ==, "HRB-B-2");
+}
+
+/* One side deletes, the other edits: the record stays deleted, with the edit in it. */
+static void
+test_delete_and_edit (void)
+{
+  g_autoptr(PdRecord) partner = save_new (desk_a, &pd_partner_type, "kind", "employer",
+                                          "name", "Soon Gone Ltd", NULL);
+  const char *id = pd_record_get_id (partner);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *industry = NULL;
+  g_autoptr(PdRecord) on_b = NULL;
+
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  g_assert_true (pd_store_delete (desk_a->store, &pd_partner_type, id, &error));
+  g_assert_no_error (error);
+  edit (desk_b, &pd_partner_type, id, "industry", "Mining");
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  desk_sync (desk_a);
+  assert_converged (desk_a, desk_b, main_server);
+  on_b = pd_store_get (desk_b->store, &pd_partner_type, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_record_get_deleted (on_b));
+  industry = value_of (desk_a, &pd_partner_type, id, "industry");
+  g_assert_cmpstr (industry, ==, "Mining");
+
+  /* The other way round: the delete reaches the server after the edit, and still wins. */
+  g_clear_object (&partner);
+  g_clear_object (&on_b);
+  g_clear_pointer (&industry, g_free);
+  partner = save_new (desk_a, &pd_partner_type, "kind", "employer", "name", "Gone Later Ltd",
+                      NULL);
+  id = pd_record_get_id (partner);
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  edit (desk_a, &pd_partner_type, id, "industry", "Quarrying");
+  g_assert_true (pd_store_delete (desk_b->store, &pd_partner_type, id, &error));
+  g_assert_no_error (error);
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  desk_sync (desk_a);
+  assert_converged (desk_a, desk_b, main_server);
+  on_b = pd_store_get (desk_a->store, &pd_partner_type, id, &error);
+  g_assert_no_error (error);
+  g_assert_true (pd_record_get_deleted (on_b));
+  industry = value_of (desk_b, &pd_partner_type, id, "industry");
+  g_assert_cmpstr (industry, ==, "Quarrying");
+}
+
+/* Both desktops price the same cell offline: the second one's price becomes a conflict of
+ * the server's, nothing lost; keeping mine pushes it. */
+static void
+test_cell_clash (void)
+{
+  g_autoptr(PdRecord) inst = save_new (desk_a, &pd_institution_type, "name", "Cell Clinic", NULL);
+  g_autoptr(PdRecord) exam = save_new (desk_a, &pd_examination_type, "code", "CELL-1",
+                                       "name", "Cell check", "duration_minutes", "30", NULL);
+  g_autoptr(PdRecord) price_a = NULL;
+  g_autoptr(PdRecord) price_b = NULL;
+  g_autoptr(GPtrArray) conflicts = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *price = NULL;
+
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  price_a = save_new (desk_a, &pd_examination_price_type, "examination_id", pd_record_get_id (exam),
+                      "institution_id", pd_record_get_id (inst), "price", "1000", NULL);
+  price_b = save_new (desk_b, &pd_examination_price_type, "examination_id", pd_record_get_id (exam),
+                      "institution_id", pd_record_get_id (inst), "price", "2000", NULL);
+  desk_sync (desk_a);
+  /* The server refuses B's second price for the cell; the pull brings A's. */
+  g_assert_false (desk_sync_full (desk_b, &error));
+  g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
+  g_clear_error (&error);
+  g_assert_cmpuint (pd_sync_get_n_conflicts (desk_b->sync), ==, 1);
+  conflicts = pd_sync_list_conflicts (desk_b->sync, &error);
+  g_assert_no_error (error);
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[0])->field, ==, "price");
+  g_assert_cmpstr (((PdConflict *) conflicts->pdata[0])->record_id, ==, pd_record_get_id (price_a));
+  g_assert_true (pd_sync_resolve_conflict (desk_b->sync, "examination_price",
+                                           pd_record_get_id (price_a), "price", TRUE, &error));
+  g_assert_no_error (error);
+  desk_sync (desk_b);
+  desk_sync (desk_a);
+  assert_converged (desk_a, desk_b, main_server);
+  price = value_of (desk_a, &pd_examination_price_type, pd_record_get_id (price_a), "price");
+  g_assert_cmpstr (price, ==, "2000");
+}
+
+/* The server goes away: edits queue, the state says offline, and the queue flushes by
+ * itself once it is back. */
+static void
+test_offline_queue (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdRecord) inst = NULL;
+
+  server_kill (main_server, SIGTERM);
+  inst = save_new (desk_a, &pd_institution_type, "name", "Offline Clinic", NULL);
+  edit (desk_a, &pd_institution_type, pd_record_get_id (inst), "address", "1 Quiet Road");
+  g_assert_false (desk_sync_full (desk_a, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_NETWORK_UNREACHABLE);
+  g_assert_cmpint (pd_sync_get_state (desk_a->sync), ==, PD_SYNC_STATE_OFFLINE);
+  g_assert_cmpstr (pd_sync_get_status_text (desk_a->sync), ==, "Offline");
+  g_assert_nonnull (pd_sync_get_last_error (desk_a->sync));
+  g_assert_cmpint (pd_store_sync_count_outbox (desk_a->store), ==, 2);
+  server_start (main_server);
+  /* Backoff retries on its own. */
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (desk_a->store) == 0
+                 && pd_sync_get_state (desk_a->sync) == PD_SYNC_STATE_SYNCED);
+  desk_sync (desk_b);
+  assert_converged (desk_a, desk_b, main_server);
+}
+
+/* SIGKILL while many edits are being pushed; restarted on the same database, the retried
+ * pushes apply each edit once. */
+static void
+test_kill_mid_push (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  Wait w = { 0 };
+  const guint n = 300;
+
+  for (guint i = 0; i < n; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("Clinic %03u", i);
+      g_autoptr(PdRecord) inst = save_new (desk_a, &pd_institution_type, "name", name, NULL);
+
+      g_ptr_array_add (ids, g_strdup (pd_record_get_id (inst)));
+    }
+  pd_sync_run_async (desk_a->sync, NULL, run_cb, &w);
+  PD_WAIT_UNTIL (db_count (main_server->db, "SELECT count(*) FROM institutions "
+                           "WHERE name LIKE 'Clinic %'", NULL) >= 20 || w.done);
+  server_kill (main_server, SIGKILL);
+  PD_WAIT_UNTIL (w.done);
+  g_assert_false (w.ok);
+  g_clear_error (&w.error);
+  g_assert_cmpint (pd_store_sync_count_outbox (desk_a->store), >, 0);
+  server_start (main_server);
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (desk_a->store) == 0
+                 && pd_sync_get_state (desk_a->sync) == PD_SYNC_STATE_SYNCED);
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM change_log "
+                               "WHERE record_id = ?1", ids->pdata[i]), ==, 1);
+  g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM institutions "
+                             "WHERE name LIKE 'Clinic %'", NULL), ==, n);
+  desk_sync (desk_b);
+  assert_converged (desk_a, desk_b, main_server);
+}
+
+/* A desktop used alone first: signing in pushes its data, owned by the signed-in user. */
+static void
+test_local_data_first (void)
+{
+  Desk *c = desk_new ();
+  g_autoptr(PdRecord) partner = save_new (c, &pd_partner_type, "kind", "clinic",
+                                          "name", "Local First AG", NULL);
+  const char *local_user = pd_store_get_local_user_id (c->store);
+  g_autofree char *owner = NULL;
+
+  edit (c, &pd_partner_type, pd_record_get_id (partner), "owner_id", local_user);
+  desk_sign_in (c, main_server);
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (c->store) == 0
+                 && pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  owner = value_of (c, &pd_partner_type, pd_record_get_id (partner), "owner_id");
+  g_assert_cmpstr (owner, ==, pd_sync_get_user_id (c->sync));
+  g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM partners WHERE id = ?1",
+                             pd_record_get_id (partner)), ==, 1);
+  g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM practice_users WHERE id = ?1",
+                             local_user), ==, 0);
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  desk_sync (c);
+  assert_converged (desk_a, c, main_server);
+  assert_converged (desk_a, desk_b, main_server);
+  desk_free (c);
+}
+
+/* A session the server no longer knows: sign in again. */
+static void
+test_bad_token (void)
+{
+  Desk *c = desk_new ();
+  g_autoptr(GError) error = NULL;
+  sqlite3 *db = NULL;
+
+  desk_sign_in (c, main_server);
+  PD_WAIT_UNTIL (pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  g_assert_cmpint (sqlite3_open (main_server->db, &db), ==, SQLITE_OK);
+  sqlite3_busy_timeout (db, 5000);
+  g_assert_cmpint (sqlite3_exec (db, "DELETE FROM sessions", NULL, NULL, NULL), ==, SQLITE_OK);
+  sqlite3_close (db);
+  g_assert_false (desk_sync_full (c, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  g_assert_cmpint (pd_sync_get_state (c->sync), ==, PD_SYNC_STATE_ERROR);
+  g_assert_cmpstr (pd_sync_get_status_text (c->sync), ==, "Sign in again");
+  g_clear_error (&error);
+  /* A wrong password is refused with a clear message. */
+  g_assert_false (desk_sign_in_full (c, main_server->url, "not the password", &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_PERMISSION_DENIED);
+  desk_free (c);
+  /* The others signed in again too (their sessions were removed as well). */
+  desk_sign_in (desk_a, main_server);
+  desk_sign_in (desk_b, main_server);
+}
+
+static void
+test_lost_answer (void)
+{
+  Server *s = server_new (faulty_bin, FALSE);
+  Desk *c = desk_new ();
+  g_autoptr(PdRecord) inst = NULL;
+
+  desk_sign_in (c, s);
+  PD_WAIT_UNTIL (pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  inst = save_new (c, &pd_institution_type, "name", "Lost Answer Clinic", NULL);
+  edit (c, &pd_institution_type, pd_record_get_id (inst), "address", "2 Dropped Lane");
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (c->store) == 0
+                 && pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  /* Each answer was lost once, the push retried with the same key: applied once. */
+  g_assert_cmpint (db_count (s->db, "SELECT count(*) FROM change_log WHERE record_id = ?1",
+                             pd_record_get_id (inst)), ==, 2);
+  g_assert_cmpint (db_count (s->db, "SELECT version FROM institutions WHERE id = ?1",
+                             pd_record_get_id (inst)), ==, 2);
+  desk_sync (c);
+  g_assert_cmpint (pd_store_sync_count_outbox (c->store), ==, 0);
+  desk_free (c);
+  server_free (s);
+}
+
+static void
+test_https (void)
+{
+  Server *s = server_new (server_bin, TRUE);
+  Desk *trusting = desk_new ();
+  Desk *untrusting = desk_new ();
+  g_autoptr(PdRecord) inst = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (g_str_has_prefix (s->url, "https://"));
+  pd_sync_set_tls_ca_file (trusting->sync, s->ca);
+  desk_sign_in (trusting, s);
+  inst = save_new (trusting, &pd_institution_type, "name", "Secure Clinic", NULL);
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (trusting->store) == 0
+                 && pd_sync_get_state (trusting->sync) == PD_SYNC_STATE_SYNCED);
+  g_assert_cmpint (db_count (s->db, "SELECT count(*) FROM institutions WHERE id = ?1",
+                             pd_record_get_id (inst)), ==, 1);
+  g_assert_false (desk_sign_in_full (untrusting, s->url, OWNER_PASSWORD, &error));
+  g_assert_true (error->domain == G_TLS_ERROR);
+  g_assert_nonnull (strstr (error->message, "certificate"));
+  g_assert_cmpint (pd_sync_get_state (untrusting->sync), ==, PD_SYNC_STATE_LOCAL_ONLY);
+  desk_free (trusting);
+  desk_free (untrusting);
+  server_free (s);
+}
+
+static void
+sign_out_cb (GObject      *source,
+             GAsyncResult *result,
+             gpointer      data)
+{
+  Wait *w = data;
+
+  w->ok = pd_sync_sign_out_finish (PD_SYNC (source), result, &w->error);
+  w->done = TRUE;
+}
+
+static void
+test_sign_out (void)
+{
+  Wait w = { 0 };
+
+  pd_sync_sign_out_async (desk_b->sync, NULL, sign_out_cb, &w);
+  PD_WAIT_UNTIL (w.done);
+  g_assert_true (w.ok);
+  g_assert_cmpint (pd_sync_get_state (desk_b->sync), ==, PD_SYNC_STATE_LOCAL_ONLY);
+  g_assert_null (pd_sync_get_user_id (desk_b->sync));
+  g_assert_cmpstr (pd_sync_get_status_text (desk_b->sync), ==, "Local only");
+  /* The data stays. */
+  g_assert_cmpint (pd_store_count (desk_b->store, &pd_partner_type), >, 0);
+}
+
+int
+main (int    argc,
+      char **argv)
+{
+  int result;
+
+  g_test_init (&argc, &argv, NULL);
+  if (argc < 3)
+    {
+      g_printerr ("usage: test-sync PARTNER-DESK-SERVER PARTNER-DESK-SERVER-FAULTY\n");
+      return 77;
+    }
+  server_bin = argv[1];
+  faulty_bin = argv[2];
+  pd_test_wait_seconds = 60;
+  main_server = server_new (server_bin, FALSE);
+  desk_a = desk_new ();
+  desk_b = desk_new ();
+  g_test_add_func ("/sync/parse-changes", test_parse_changes);
+  g_test_add_func ("/sync/converge", test_sign_in_and_converge);
+  g_test_add_func ("/sync/conflict", test_conflict);
+  g_test_add_func ("/sync/delete-and-edit", test_delete_and_edit);
+  g_test_add_func ("/sync/cell-clash", test_cell_clash);
+  g_test_add_func ("/sync/offline-queue", test_offline_queue);
+  g_test_add_func ("/sync/kill-mid-push", test_kill_mid_push);
+  g_test_add_func ("/sync/local-data-first", test_local_data_first);
+  g_test_add_func ("/sync/bad-token", test_bad_token);
+  g_test_add_func ("/sync/lost-answer", test_lost_answer);
+  g_test_add_func ("/sync/https", test_https);
+  g_test_add_func ("/sync/sign-out", test_sign_out);
+  result = g_test_run ();
+  desk_free (desk_a);
+  desk_free (desk_b);
+  server_free (main_server);
+  return result;
+}
