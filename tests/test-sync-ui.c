@@ -4,10 +4,7 @@
 
 #include <glib/gstdio.h>
 #include <libsecret/secret.h>
-#include <libsoup/soup.h>
 #include <signal.h>
-#include <stdlib.h>
-#include <sys/prctl.h>
 #include <string.h>
 
 #include "pd-account-page.h"
@@ -16,6 +13,7 @@
 #include "pd-team-page.h"
 #include "pd-users-page.h"
 #include "pd-window.h"
+#include "pd-test-server.h"
 #include "pd-test-ui.h"
 
 #define OWNER_EMAIL "olga.owner@example.test"
@@ -27,16 +25,11 @@
 
 static struct
 {
-  const char    *server_binary; /* argv[1] */
   char          *dir;
   char          *path;        /* the desktop's database */
-  char          *server_db;   /* the server's database */
-  char          *invite_path; /* /invite/TOKEN of the owner's password link */
-  GSubprocess   *server;
+  PdTestServer  *server;      /* argv[1], signed in to as the owner */
+  gboolean       server_ready;
   GSubprocess   *keyring;
-  guint          port;
-  char          *url;
-  SoupSession   *http;
   gboolean       secret_service; /* the token goes to a gnome-keyring-daemon of this test */
   PdApplication *app;
   PdStore       *store;
@@ -198,144 +191,38 @@ has_permission_text (PdRecord *user, const char *permission)
 
 /* The server process */
 
-/* Children die with the test, even when it fails half-way (and meson waits for their pipes). */
-static void
-die_with_parent (gpointer user_data)
-{
-  prctl (PR_SET_PDEATHSIG, SIGTERM);
-}
-
-static GSubprocessLauncher *
-launcher_new (GSubprocessFlags flags)
-{
-  GSubprocessLauncher *launcher = g_subprocess_launcher_new (flags);
-
-  g_subprocess_launcher_set_child_setup (launcher, die_with_parent, NULL, NULL);
-  return launcher;
-}
-
 static char *
-run_init (void)
+server_token (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autoptr (GSubprocess) init = NULL;
-  g_autofree char *out = NULL;
-  g_autofree char *err = NULL;
-  const char      *slash;
+  char *token = pd_test_server_sign_in (fx.server, OWNER_EMAIL, OWNER_PASSWORD, &error);
 
-  init = g_subprocess_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE, &error,
-                           fx.server_binary, "init", "--database", fx.server_db, "--owner-email",
-                           OWNER_EMAIL, "--practice-name", "Sync UI Practice", NULL);
   g_assert_no_error (error);
-  g_subprocess_communicate_utf8 (init, NULL, NULL, &out, &err, &error);
-  g_assert_no_error (error);
-  if (!g_subprocess_get_successful (init))
-    return NULL;
-  slash = strstr (out, "/invite/");
-  if (slash == NULL)
-    return NULL;
-  return g_strndup (slash, strcspn (slash, " \n\r\t"));
+  return token;
 }
 
+/* The practice, its owner's password set through the link `init` printed. */
 static gboolean
 start_server (void)
 {
   g_autoptr (GError) error = NULL;
-  g_autofree char *port_file = g_build_filename (fx.dir, "server.port", NULL);
-  g_autofree char *text = NULL;
 
-  fx.server_db = g_build_filename (fx.dir, "server.db", NULL);
-  fx.invite_path = run_init ();
-  if (fx.invite_path == NULL)
-    return FALSE;
-  g_autoptr (GSubprocessLauncher) launcher = launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE);
-  g_autofree char *log = g_build_filename (fx.dir, "server.log", NULL);
-
-  /* Its one line per request goes to a file, not into the test log. */
-  g_subprocess_launcher_set_stderr_file_path (launcher, log);
-  fx.server
-      = g_subprocess_launcher_spawn (launcher, &error, fx.server_binary, "--database", fx.server_db,
-                                     "--listen", "127.0.0.1:0", "--port-file", port_file, NULL);
-  g_assert_no_error (error);
-  PD_WAIT_UNTIL ((g_file_get_contents (port_file, &text, NULL, NULL) && atoi (text) > 0)
-                 || g_subprocess_get_identifier (fx.server) == NULL);
-  if (text == NULL || atoi (text) <= 0)
-    return FALSE;
-  fx.port = (guint)atoi (text);
-  fx.url = g_strdup_printf ("http://127.0.0.1:%u", fx.port);
-  return TRUE;
-}
-
-static void
-stop_process (GSubprocess **process)
-{
-  if (*process == NULL)
-    return;
-  g_subprocess_send_signal (*process, SIGTERM);
-  g_subprocess_wait (*process, NULL, NULL);
-  g_clear_object (process);
-}
-
-/* HTTP against the server, blocking (the server is another process). */
-static guint
-http (const char *method, const char *path, const char *content_type, const char *body,
-      const char *const *headers, char **answer)
-{
-  g_autofree char *uri = g_strconcat (fx.url, path, NULL);
-  g_autoptr (SoupMessage) msg = soup_message_new (method, uri);
-  g_autoptr (GBytes) reply = NULL;
-  g_autoptr (GError) error = NULL;
-
-  for (guint i = 0; headers != NULL && headers[i] != NULL; i += 2)
-    soup_message_headers_replace (soup_message_get_request_headers (msg), headers[i],
-                                  headers[i + 1]);
-  if (body != NULL)
+  if (!pd_test_server_init (fx.server, OWNER_EMAIL, "Sync UI Practice", NULL, &error)
+      || !pd_test_server_start (fx.server, &error)
+      || !pd_test_server_accept (fx.server, fx.server->invite_path, OWNER_NAME, OWNER_PASSWORD,
+                                 &error))
     {
-      g_autoptr (GBytes) bytes = g_bytes_new (body, strlen (body));
-
-      soup_message_set_request_body_from_bytes (msg, content_type, bytes);
+      g_test_message ("%s", error->message);
+      return FALSE;
     }
-  reply = soup_session_send_and_read (fx.http, msg, NULL, &error);
-  g_assert_no_error (error);
-  if (answer != NULL)
-    *answer = g_strndup (g_bytes_get_data (reply, NULL), g_bytes_get_size (reply));
-  return soup_message_get_status (msg);
-}
-
-/* The owner chooses a password through the link `init` printed (the invitation page). */
-static void
-set_owner_password (void)
-{
-  g_autofree char *name = g_uri_escape_string (OWNER_NAME, NULL, FALSE);
-  g_autofree char *password = g_uri_escape_string (OWNER_PASSWORD, NULL, FALSE);
-  g_autofree char *form = g_strdup_printf ("name=%s&password=%s&password_repeat=%s&password2=%s",
-                                           name, password, password, password);
-  g_autofree char *page = NULL;
-  guint            status;
-
-  status = http ("POST", fx.invite_path, "application/x-www-form-urlencoded", form, NULL, &page);
-  g_assert_cmpuint (status, ==, 200);
-}
-
-static char *
-server_token (void)
-{
-  g_autofree char *answer = NULL;
-  g_autoptr (JsonNode) node = NULL;
-  guint status
-      = http ("POST", "/api/v1/session", "application/json",
-              "{\"email\":\"" OWNER_EMAIL "\",\"password\":\"" OWNER_PASSWORD "\"}", NULL, &answer);
-
-  g_assert_cmpuint (status, ==, 201);
-  node = json_from_string (answer, NULL);
-  return g_strdup (json_object_get_string_member (json_node_get_object (node), "token"));
+  return TRUE;
 }
 
 /* The server's database, read as it is now. */
 static PdRecord *
 server_get (const PdRecordType *type, const char *id)
 {
-  g_autoptr (PdStore) store = pd_store_open_read_only (fx.server_db, NULL);
+  g_autoptr (PdStore) store = pd_store_open_read_only (fx.server->db, NULL);
 
   return store ? pd_store_get (store, type, id, NULL) : NULL;
 }
@@ -343,7 +230,7 @@ server_get (const PdRecordType *type, const char *id)
 static PdRecord *
 server_practice_user (const char *email)
 {
-  g_autoptr (PdStore) store = pd_store_open_read_only (fx.server_db, NULL);
+  g_autoptr (PdStore) store = pd_store_open_read_only (fx.server->db, NULL);
 
   return store ? practice_user_by_email (store, email) : NULL;
 }
@@ -419,7 +306,7 @@ start_keyring (void)
     return;
   g_mkdir_with_parents (data, 0700);
   g_mkdir_with_parents (run, 0700);
-  launcher = launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
+  launcher = pd_test_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                            | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
   g_subprocess_launcher_setenv (launcher, "XDG_DATA_HOME", data, TRUE);
   g_subprocess_launcher_setenv (launcher, "XDG_RUNTIME_DIR", run, TRUE);
@@ -441,9 +328,9 @@ start_keyring (void)
 static gboolean
 need_server (void)
 {
-  if (fx.port > 0)
+  if (fx.server_ready)
     return TRUE;
-  g_test_fail_printf ("partner-desk-server %s did not start", fx.server_binary);
+  g_test_fail_printf ("partner-desk-server %s did not start", fx.server->binary);
   return FALSE;
 }
 
@@ -668,7 +555,7 @@ test_sign_in_wrong_password (void)
     return;
   prefs = open_preferences ("account");
   page = account_page (prefs);
-  pd_test_type_into (prefs, "Server address", fx.url);
+  pd_test_type_into (prefs, "Server address", fx.server->url);
   pd_test_type_into (prefs, "Email", OWNER_EMAIL);
   pd_test_type_into (prefs, "Password", "not the password at all");
   pd_test_click_button (prefs, "Sign In");
@@ -714,7 +601,7 @@ keyring_token (void)
       { NULL, 0 } },
   };
 
-  return secret_password_lookup_sync (&schema, NULL, NULL, "server", fx.url, NULL);
+  return secret_password_lookup_sync (&schema, NULL, NULL, "server", fx.server->url, NULL);
 }
 
 /* Signs in as the owner through the Account page, and waits for the first round. */
@@ -726,7 +613,7 @@ sign_in_through_page (void)
   GtkWidget     *password_row = pd_test_find_required (prefs, pd_test_is_entry_row, "Password");
   PdSync        *sync = pd_window_get_sync (fx.window);
 
-  pd_test_type_into (prefs, "Server address", fx.url);
+  pd_test_type_into (prefs, "Server address", fx.server->url);
   pd_test_type_into (prefs, "Email", OWNER_EMAIL);
   pd_test_type_into (prefs, "Password", OWNER_PASSWORD);
   pd_test_click_button (prefs, "Sign In");
@@ -738,7 +625,7 @@ sign_in_through_page (void)
   pd_sync_set_intervals (sync, 60000, 200);
   PD_WAIT_UNTIL (status_starts ("Synced"));
   pd_test_wait_for_widget (pd_test_is_button, "Sign Out…");
-  pd_test_find_required (prefs, pd_test_is_label, fx.url);
+  pd_test_find_required (prefs, pd_test_is_label, fx.server->url);
   close_window (prefs);
 }
 
@@ -813,10 +700,11 @@ test_conflict (void)
   auth = g_strconcat ("Bearer ", token, NULL);
   version = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", pd_record_get_version (theirs));
   path = g_strconcat ("/api/v1/partner/", fx.partner_id, NULL);
-  g_assert_cmpuint (http ("PUT", path, "application/json", body,
-                          (const char *const[]){ "Authorization", auth, "If-Match", version,
-                                                 "Idempotency-Key", key, NULL },
-                          &answer),
+  g_assert_cmpuint (pd_test_server_request (fx.server, "PUT", path, "application/json", body,
+                                            (const char *const[]){ "Authorization", auth,
+                                                                   "If-Match", version,
+                                                                   "Idempotency-Key", key, NULL },
+                                            &answer, NULL),
                     ==, 200);
 
   /* And so does this desktop, before it pulled theirs. */
@@ -878,7 +766,7 @@ add_partner_button (void)
 }
 
 /* Without view_patient_data the People tab goes; without edit_partners, adding and editing.
- * The engine reads the permissions at sign-in. */
+ * The engine follows the signed-in user's record (its next round): no new sign-in. */
 static void
 test_permissions (void)
 {
@@ -895,9 +783,7 @@ test_permissions (void)
   close_window (prefs);
   WAIT_POLLING (server_owner_lacks ("view_patient_data") && server_owner_lacks ("edit_partners"));
 
-  sign_out_through_page ();
-  sign_in_through_page ();
-  g_assert_false (pd_sync_has_permission (sync, "view_patient_data"));
+  PD_WAIT_UNTIL (!pd_sync_has_permission (sync, "view_patient_data"));
   g_assert_false (pd_sync_has_permission (sync, "edit_partners"));
   g_assert_true (pd_sync_has_permission (sync, "manage_team"));
   PD_WAIT_UNTIL (!people_tab_visible ());
@@ -942,18 +828,16 @@ main (int argc, char *argv[])
   pd_test_ui_init (&argc, &argv);
   pd_test_wait_seconds = 20;
   g_assert_cmpint (argc, >=, 2);
-  fx.server_binary = argv[1];
+  fx.server = pd_test_server_new (argv[1]);
 
   fx.dir = pd_test_make_dir ("test-sync-ui-XXXXXX", &fx.path);
-  fx.http = soup_session_new ();
   start_keyring ();
   if (!fx.secret_service)
     g_setenv ("PD_SYNC_NO_SECRET_SERVICE", "1", TRUE);
   g_test_message ("token storage: %s", fx.secret_service
                                            ? "gnome-keyring-daemon (libsecret)"
                                            : "in memory (PD_SYNC_NO_SECRET_SERVICE=1)");
-  if (start_server ())
-    set_owner_password ();
+  fx.server_ready = start_server ();
 
   fx.store = pd_store_open (fx.path, &error);
   g_assert_no_error (error);
@@ -976,14 +860,10 @@ main (int argc, char *argv[])
   pd_test_destroy_window (&fx.window);
   g_clear_object (&fx.app);
   g_clear_object (&fx.store);
-  stop_process (&fx.server);
-  stop_process (&fx.keyring);
-  g_clear_object (&fx.http);
+  g_clear_pointer (&fx.server, pd_test_server_free);
+  pd_test_stop_process (&fx.keyring, SIGTERM);
   pd_test_remove_tree (fx.dir);
   g_free (fx.partner_id);
-  g_free (fx.url);
-  g_free (fx.invite_path);
-  g_free (fx.server_db);
   g_free (fx.path);
   g_free (fx.dir);
   return status;

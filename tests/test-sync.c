@@ -1,11 +1,11 @@
-/* test-sync.c: desktops syncing with the real partner-desk-server: convergence, conflicts, lost answers, crashes, offline queue, HTTPS. */
+/* test-sync.c: desktops syncing with the real partner-desk-server: convergence, conflicts, lost answers, crashes, offline queue, HTTPS, permissions, invitations by email. */
 #include <glib/gstdio.h>
-#include <libsoup/soup.h>
 #include <signal.h>
 #include <sqlite3.h>
 #include <string.h>
 
 #include "pd-sync.h"
+#include "pd-test-server.h"
 #include "pd-test-util.h"
 
 #define OWNER_EMAIL "owner@example.org"
@@ -16,170 +16,31 @@ static const char *faulty_bin;
 
 /* The server */
 
-typedef struct {
-  char        *dir;
-  char        *db;
-  const char  *bin;
-  GSubprocess *proc;
-  guint        port;
-  char        *url;
-  char        *cert;   /* HTTPS: the server's certificate and key, the CA that signed it */
-  char        *key;
-  char        *ca;
-} Server;
-
-static char *
-read_port (const char *path)
-{
-  g_autofree char *text = NULL;
-
-  if (!g_file_get_contents (path, &text, NULL, NULL) || *g_strstrip (text) == '\0')
-    return NULL;
-  return g_steal_pointer (&text);
-}
-
-static void
-server_start (Server *s)
-{
-  g_autoptr(GSubprocessLauncher) launcher = g_subprocess_launcher_new (g_getenv ("PD_SYNC_DEBUG") ? 0 : G_SUBPROCESS_FLAGS_STDOUT_SILENCE
-                                                                        | G_SUBPROCESS_FLAGS_STDERR_SILENCE);
-  g_autofree char *port_file = g_build_filename (s->dir, "port", NULL);
-  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", s->port);
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
-  g_autoptr(GError) error = NULL;
-  g_autofree char *port = NULL;
-
-  g_remove (port_file);
-  if (s->bin == faulty_bin)
-    g_subprocess_launcher_setenv (launcher, "PD_SERVER_FAULTS", "lose-answer", TRUE);
-  g_ptr_array_add (argv, (gpointer) s->bin);
-  g_ptr_array_add (argv, (gpointer) "--database");
-  g_ptr_array_add (argv, s->db);
-  g_ptr_array_add (argv, (gpointer) "--listen");
-  g_ptr_array_add (argv, listen);
-  g_ptr_array_add (argv, (gpointer) "--port-file");
-  g_ptr_array_add (argv, port_file);
-  if (s->cert)
-    {
-      g_ptr_array_add (argv, (gpointer) "--tls-cert");
-      g_ptr_array_add (argv, s->cert);
-      g_ptr_array_add (argv, (gpointer) "--tls-key");
-      g_ptr_array_add (argv, s->key);
-    }
-  g_ptr_array_add (argv, NULL);
-  s->proc = g_subprocess_launcher_spawnv (launcher, (const char * const *) argv->pdata, &error);
-  g_assert_no_error (error);
-  PD_WAIT_UNTIL ((port = read_port (port_file)) != NULL
-                 || g_subprocess_get_identifier (s->proc) == NULL);
-  g_assert_nonnull (port);
-  s->port = (guint) g_ascii_strtoull (port, NULL, 10);
-  g_free (s->url);
-  s->url = g_strdup_printf ("%s://127.0.0.1:%u", s->cert ? "https" : "http", s->port);
-}
-
-static void
-server_kill (Server *s,
-             int     signum)
-{
-  g_subprocess_send_signal (s->proc, signum);
-  g_subprocess_wait (s->proc, NULL, NULL);
-  g_clear_object (&s->proc);
-}
-
-static SoupSession *
-test_session (Server *s)
-{
-  SoupSession *session = soup_session_new ();
-
-  if (s->ca)
-    {
-      g_autoptr(GTlsDatabase) db = g_tls_file_database_new (s->ca, NULL);
-
-      soup_session_set_tls_database (session, db);
-    }
-  return session;
-}
-
-/* `init` prints the link; the owner sets a password through the real page. */
-static void
-server_init_owner (Server *s,
-                   char   *link)
-{
-  g_autoptr(SoupSession) session = test_session (s);
-  const char *token = strstr (link, "/invite/");
-  g_autofree char *url = NULL;
-  g_autoptr(SoupMessage) msg = NULL;
-  g_autoptr(GBytes) body = NULL;
-  g_autoptr(GError) error = NULL;
-
-  g_assert_nonnull (token);
-  url = g_strdup_printf ("%s%.*s", s->url, (int) strcspn (token, "\r\n"), token);
-  msg = soup_message_new_from_encoded_form ("POST", url,
-                                            soup_form_encode ("name", "Olivia Owner",
-                                                              "password", OWNER_PASSWORD,
-                                                              "password_repeat", OWNER_PASSWORD,
-                                                              NULL));
-  body = soup_session_send_and_read (session, msg, NULL, &error);
-  g_assert_no_error (error);
-  g_assert_cmpuint (soup_message_get_status (msg), ==, SOUP_STATUS_OK);
-}
-
-static Server *
+static PdTestServer *
 server_new (const char *bin,
             gboolean    https)
 {
-  Server *s = g_new0 (Server, 1);
+  PdTestServer *s = pd_test_server_new (bin);
   g_autoptr(GError) error = NULL;
-  g_autofree char *out = NULL;
-  int status = 0;
-  g_autofree char *cmd = NULL;
 
-  s->bin = bin;
-  s->dir = g_dir_make_tmp ("pd-sync-server-XXXXXX", &error);
-  g_assert_no_error (error);
-  s->db = g_build_filename (s->dir, "server.db", NULL);
+  if (bin == faulty_bin)
+    pd_test_server_setenv (s, "PD_SERVER_FAULTS", "lose-answer");
   if (https)
-    {
-      s->ca = g_build_filename (s->dir, "ca.pem", NULL);
-      s->cert = g_build_filename (s->dir, "cert.pem", NULL);
-      s->key = g_build_filename (s->dir, "key.pem", NULL);
-      cmd = g_strdup_printf (
-        "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem "
-        "-days 2 -subj /CN=Test-CA -addext basicConstraints=critical,CA:TRUE 2>/dev/null "
-        "&& openssl req -newkey rsa:2048 -nodes -keyout key.pem -out req.pem "
-        "-subj /CN=127.0.0.1 2>/dev/null "
-        "&& printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf "
-        "&& openssl x509 -req -in req.pem -CA ca.pem -CAkey ca-key.pem -CAcreateserial "
-        "-out cert.pem -days 2 -extfile ext.cnf 2>/dev/null", s->dir);
-      g_assert_true (g_spawn_sync (NULL, (char *[]) { (char *) "/bin/sh", (char *) "-c", cmd, NULL },
-                                   NULL, 0, NULL, NULL, NULL, NULL, &status, &error));
-      g_assert_no_error (error);
-      g_assert_cmpint (status, ==, 0);
-    }
-  g_assert_true (g_spawn_sync (NULL, (char *[]) { (char *) bin, (char *) "init", (char *) "--database",
-                                                  s->db, (char *) "--owner-email",
-                                                  (char *) OWNER_EMAIL, NULL },
-                               NULL, 0, NULL, NULL, &out, NULL, &status, &error));
+    pd_test_server_make_certificates (s, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (status, ==, 0);
-  server_start (s);
-  server_init_owner (s, out);
+  pd_test_server_setup (s, OWNER_EMAIL, "Olivia Owner", OWNER_PASSWORD, &error);
+  g_assert_no_error (error);
   return s;
 }
 
+/* Again on the same database and port, after pd_test_server_stop. */
 static void
-server_free (Server *s)
+server_restart (PdTestServer *s)
 {
-  if (s->proc)
-    server_kill (s, SIGTERM);
-  pd_test_remove_tree (s->dir);
-  g_free (s->dir);
-  g_free (s->db);
-  g_free (s->url);
-  g_free (s->cert);
-  g_free (s->key);
-  g_free (s->ca);
-  g_free (s);
+  g_autoptr(GError) error = NULL;
+
+  pd_test_server_start (s, &error);
+  g_assert_no_error (error);
 }
 
 /* One number from the server's (or any) database, read with its own connection. */
@@ -277,52 +138,23 @@ desk_free (Desk *d)
   g_free (d);
 }
 
-typedef struct {
-  gboolean  done;
-  gboolean  ok;
-  GError   *error;
-} Wait;
-
-static void
-sign_in_cb (GObject      *source,
-            GAsyncResult *result,
-            gpointer      data)
-{
-  Wait *w = data;
-
-  w->ok = pd_sync_sign_in_finish (PD_SYNC (source), result, &w->error);
-  w->done = TRUE;
-}
-
-static void
-run_cb (GObject      *source,
-        GAsyncResult *result,
-        gpointer      data)
-{
-  Wait *w = data;
-
-  w->ok = pd_sync_run_finish (PD_SYNC (source), result, &w->error);
-  w->done = TRUE;
-}
-
 static gboolean
 desk_sign_in_full (Desk        *d,
                    const char  *url,
                    const char  *password,
                    GError     **error)
 {
-  Wait w = { 0 };
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
 
-  pd_sync_sign_in_async (d->sync, url, OWNER_EMAIL, password, NULL, sign_in_cb, &w);
-  PD_WAIT_UNTIL (w.done);
-  if (w.error)
-    g_propagate_error (error, w.error);
-  return w.ok;
+  pd_sync_sign_in_async (d->sync, url, OWNER_EMAIL, password, NULL, pd_test_async_cb, &result);
+  done = pd_test_async_wait (&result);
+  return pd_sync_sign_in_finish (d->sync, done, error);
 }
 
 static void
-desk_sign_in (Desk   *d,
-              Server *s)
+desk_sign_in (Desk         *d,
+              PdTestServer *s)
 {
   g_autoptr(GError) error = NULL;
 
@@ -336,13 +168,12 @@ static gboolean
 desk_sync_full (Desk    *d,
                 GError **error)
 {
-  Wait w = { 0 };
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
 
-  pd_sync_run_async (d->sync, NULL, run_cb, &w);
-  PD_WAIT_UNTIL (w.done);
-  if (w.error)
-    g_propagate_error (error, w.error);
-  return w.ok;
+  pd_sync_run_async (d->sync, NULL, pd_test_async_cb, &result);
+  done = pd_test_async_wait (&result);
+  return pd_sync_run_finish (d->sync, done, error);
 }
 
 static void
@@ -361,9 +192,9 @@ desk_dump (Desk *d)
 }
 
 static void
-assert_converged (Desk   *a,
-                  Desk   *b,
-                  Server *s)
+assert_converged (Desk         *a,
+                  Desk         *b,
+                  PdTestServer *s)
 {
   g_autofree char *da = desk_dump (a);
   g_autofree char *db = desk_dump (b);
@@ -491,7 +322,7 @@ test_parse_changes (void)
 }
 
 /* Shared by the tests: one server, two desktops signed in as the owner. */
-static Server *main_server;
+static PdTestServer *main_server;
 static Desk *desk_a;
 static Desk *desk_b;
 
@@ -729,7 +560,7 @@ test_offline_queue (void)
   g_autoptr(GError) error = NULL;
   g_autoptr(PdRecord) inst = NULL;
 
-  server_kill (main_server, SIGTERM);
+  pd_test_server_stop (main_server, SIGTERM);
   inst = save_new (desk_a, &pd_institution_type, "name", "Offline Clinic", NULL);
   edit (desk_a, &pd_institution_type, pd_record_get_id (inst), "address", "1 Quiet Road");
   g_assert_false (desk_sync_full (desk_a, &error));
@@ -738,7 +569,7 @@ test_offline_queue (void)
   g_assert_cmpstr (pd_sync_get_status_text (desk_a->sync), ==, "Offline");
   g_assert_nonnull (pd_sync_get_last_error (desk_a->sync));
   g_assert_cmpint (pd_store_sync_count_outbox (desk_a->store), ==, 2);
-  server_start (main_server);
+  server_restart (main_server);
   /* Backoff retries on its own. */
   PD_WAIT_UNTIL (pd_store_sync_count_outbox (desk_a->store) == 0
                  && pd_sync_get_state (desk_a->sync) == PD_SYNC_STATE_SYNCED);
@@ -753,7 +584,8 @@ test_kill_mid_push (void)
 {
   g_autoptr(GError) error = NULL;
   g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
-  Wait w = { 0 };
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
   const guint n = 300;
 
   for (guint i = 0; i < n; i++)
@@ -763,15 +595,15 @@ test_kill_mid_push (void)
 
       g_ptr_array_add (ids, g_strdup (pd_record_get_id (inst)));
     }
-  pd_sync_run_async (desk_a->sync, NULL, run_cb, &w);
+  pd_sync_run_async (desk_a->sync, NULL, pd_test_async_cb, &result);
   PD_WAIT_UNTIL (db_count (main_server->db, "SELECT count(*) FROM institutions "
-                           "WHERE name LIKE 'Clinic %'", NULL) >= 20 || w.done);
-  server_kill (main_server, SIGKILL);
-  PD_WAIT_UNTIL (w.done);
-  g_assert_false (w.ok);
-  g_clear_error (&w.error);
+                           "WHERE name LIKE 'Clinic %'", NULL) >= 20 || result != NULL);
+  pd_test_server_stop (main_server, SIGKILL);
+  done = pd_test_async_wait (&result);
+  g_assert_false (pd_sync_run_finish (desk_a->sync, done, &error));
+  g_clear_error (&error);
   g_assert_cmpint (pd_store_sync_count_outbox (desk_a->store), >, 0);
-  server_start (main_server);
+  server_restart (main_server);
   PD_WAIT_UNTIL (pd_store_sync_count_outbox (desk_a->store) == 0
                  && pd_sync_get_state (desk_a->sync) == PD_SYNC_STATE_SYNCED);
   for (guint i = 0; i < n; i++)
@@ -842,7 +674,7 @@ test_bad_token (void)
 static void
 test_lost_answer (void)
 {
-  Server *s = server_new (faulty_bin, FALSE);
+  PdTestServer *s = server_new (faulty_bin, FALSE);
   Desk *c = desk_new ();
   g_autoptr(PdRecord) inst = NULL;
 
@@ -860,13 +692,13 @@ test_lost_answer (void)
   desk_sync (c);
   g_assert_cmpint (pd_store_sync_count_outbox (c->store), ==, 0);
   desk_free (c);
-  server_free (s);
+  pd_test_server_free (s);
 }
 
 static void
 test_https (void)
 {
-  Server *s = server_new (server_bin, TRUE);
+  PdTestServer *s = server_new (server_bin, TRUE);
   Desk *trusting = desk_new ();
   Desk *untrusting = desk_new ();
   g_autoptr(PdRecord) inst = NULL;
@@ -886,28 +718,280 @@ test_https (void)
   g_assert_cmpint (pd_sync_get_state (untrusting->sync), ==, PD_SYNC_STATE_LOCAL_ONLY);
   desk_free (trusting);
   desk_free (untrusting);
-  server_free (s);
+  pd_test_server_free (s);
+}
+
+/* Another desktop takes a permission from the signed-in user: this one follows at its next
+ * round (notify::permissions), without signing in again, and keeps it when restarted. */
+static void
+test_permissions_follow (void)
+{
+  const char *user_id = pd_sync_get_user_id (desk_b->sync);
+  g_autofree char *all = NULL;
+  g_auto(GStrv) words = NULL;
+  g_autoptr(GString) fewer = g_string_new (NULL);
+  g_autoptr(PdSync) restarted = NULL;
+  guint notified = 0;
+  gulong handler;
+
+  desk_sync (desk_a);
+  desk_sync (desk_b);
+  g_assert_cmpstr (user_id, ==, pd_sync_get_user_id (desk_a->sync));
+  g_assert_true (pd_sync_has_permission (desk_b->sync, "billing"));
+  all = value_of (desk_a, &pd_practice_user_type, user_id, "permissions");
+  words = g_strsplit (all, ",", -1);
+  for (guint i = 0; words[i]; i++)
+    if (strcmp (words[i], "billing") != 0)
+      g_string_append_printf (fewer, "%s%s", fewer->len ? "," : "", words[i]);
+  g_assert_cmpuint (fewer->len, <, strlen (all));
+
+  handler = g_signal_connect_swapped (desk_b->sync, "notify::permissions", G_CALLBACK (count_cb),
+                                      &notified);
+  edit (desk_a, &pd_practice_user_type, user_id, "permissions", fewer->str);
+  desk_sync (desk_a);
+  g_assert_false (pd_sync_has_permission (desk_a->sync, "billing"));
+  g_assert_true (pd_sync_has_permission (desk_b->sync, "billing"));
+  g_assert_cmpuint (notified, ==, 0);
+  desk_sync (desk_b);
+  g_assert_cmpuint (notified, ==, 1);
+  g_assert_false (pd_sync_has_permission (desk_b->sync, "billing"));
+  g_assert_true (pd_sync_has_permission (desk_b->sync, "manage_team"));
+  g_assert_true (pd_sync_has_permission (desk_b->sync, "edit_partners"));
+  /* A round without news of the user changes nothing. */
+  desk_sync (desk_b);
+  g_assert_cmpuint (notified, ==, 1);
+  restarted = pd_sync_new (desk_b->store);
+  g_assert_false (pd_sync_has_permission (restarted, "billing"));
+  g_clear_object (&restarted);
+
+  /* Given back here, it is back at once (the round starts from the replica's row). */
+  edit (desk_b, &pd_practice_user_type, user_id, "permissions", all);
+  desk_sync (desk_b);
+  g_signal_handler_disconnect (desk_b->sync, handler);
+  g_assert_cmpuint (notified, ==, 2);
+  g_assert_true (pd_sync_has_permission (desk_b->sync, "billing"));
+  desk_sync (desk_a);
+  g_assert_true (pd_sync_has_permission (desk_a->sync, "billing"));
+  assert_converged (desk_a, desk_b, main_server);
+}
+
+/* Invitations through desktops (issue 5, items 7 to 9) */
+
+#define PRACTICE_NAME "Riverside Practice"
+#define REP_EMAIL "rita@northgate.example"
+#define REP_PASSWORD "rita's own password 7"
+
+/* A server that mails through SINK, with links to its own address. */
+static PdTestServer *
+mailing_server_new (PdTestMailSink *sink)
+{
+  PdTestServer *s = pd_test_server_new (server_bin);
+  g_autoptr(GError) error = NULL;
+  g_autofree char *smtp_url = g_strdup_printf ("smtp://127.0.0.1:%u", sink->port);
+  g_autofree char *public_url = NULL;
+
+  s->port = pd_test_free_port ();
+  public_url = g_strdup_printf ("http://127.0.0.1:%u", s->port);
+  pd_test_server_setenv (s, "PD_SERVER_MAIL_RETRY_MS", "200");
+  pd_test_server_add_args (s, "--public-url", public_url, "--smtp-url", smtp_url,
+                           "--mail-from", PRACTICE_NAME " <desk@riverside.example>", NULL);
+  pd_test_server_init (s, OWNER_EMAIL, PRACTICE_NAME, public_url, &error);
+  g_assert_no_error (error);
+  pd_test_server_start (s, &error);
+  g_assert_no_error (error);
+  pd_test_server_accept (s, s->invite_path, "Olivia Owner", OWNER_PASSWORD, &error);
+  g_assert_no_error (error);
+  return s;
+}
+
+/* The representative's email: its link, at the server's public address. */
+static char *
+wait_for_invitation (PdTestMailSink *sink,
+                     PdTestServer   *s,
+                     const char     *partner_name)
+{
+  g_autofree char *body = NULL;
+  g_autofree char *subject = NULL;
+  g_autofree char *link = NULL;
+  char *path;
+
+  PD_WAIT_UNTIL ((body = pd_test_mail_sink_find (sink, REP_EMAIL, &subject)) != NULL);
+  g_assert_nonnull (subject);
+  g_assert_nonnull (strstr (body, partner_name));
+  g_assert_nonnull (strstr (body, "7 days"));
+  path = pd_test_invite_path (body);
+  g_assert_nonnull (path);
+  link = g_strconcat (s->url, path, NULL);
+  g_assert_nonnull (strstr (body, link));
+  return path;
 }
 
 static void
-sign_out_cb (GObject      *source,
-             GAsyncResult *result,
-             gpointer      data)
+assert_partner_active (Desk       *d,
+                       const char *partner_id)
 {
-  Wait *w = data;
+  g_autoptr(PdRecord) partner = pd_store_get (d->store, &pd_partner_type, partner_id, NULL);
+  g_autoptr(GPtrArray) users = pd_store_list (d->store, &pd_partner_user_type, "partner_id",
+                                              partner_id, NULL);
+  PdRecord *user;
 
-  w->ok = pd_sync_sign_out_finish (PD_SYNC (source), result, &w->error);
-  w->done = TRUE;
+  g_assert_nonnull (partner);
+  g_assert_cmpstr (pd_record_get_string (partner, "status"), ==, "active");
+  g_assert_nonnull (pd_record_get_string (partner, "accepted_at"));
+  g_assert_nonnull (users);
+  g_assert_cmpuint (users->len, ==, 1);
+  user = users->pdata[0];
+  g_assert_cmpstr (pd_record_get_string (user, "email"), ==, REP_EMAIL);
+  g_assert_cmpstr (pd_record_get_string (user, "name"), ==, "Rita Rep");
+  g_assert_cmpstr (pd_record_get_string (user, "role"), ==, "partner_admin");
+  g_assert_cmpstr (pd_record_get_string (user, "status"), ==, "active");
+}
+
+/* The partner user books over HTTP: EXAM_ID answers EXPECTED; the booking's id when made. */
+static char *
+partner_books (PdTestServer *s,
+               const char   *token,
+               const char   *inst_id,
+               const char   *exam_id,
+               guint         expected)
+{
+  g_autofree char *auth = g_strdup_printf ("Bearer %s", token);
+  g_autofree char *key = g_uuid_string_random ();
+  g_autofree char *body = g_strdup_printf ("{\"institution_id\":\"%s\",\"examination_id\":\"%s\","
+                                           "\"booked_at\":\"2030-03-04T09:30:00Z\","
+                                           "\"patient_name\":\"Pat Patient\"}",
+                                           inst_id, exam_id);
+  g_autofree char *answer = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(JsonNode) node = NULL;
+  guint status;
+
+  status = pd_test_server_request (s, "POST", "/api/v1/partner/bookings", "application/json",
+                                   body, (const char *const[]) { "Authorization", auth,
+                                                                 "Idempotency-Key", key, NULL },
+                                   &answer, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (status, ==, expected);
+  if (status != SOUP_STATUS_CREATED)
+    return NULL;
+  node = json_from_string (answer, &error);
+  g_assert_no_error (error);
+  return g_strdup (json_object_get_string_member (json_node_get_object (node), "id"));
+}
+
+/* A partner saved on desktop A with a representative's email: the server emails the
+ * invitation through an SMTP sink (aiosmtpd), its link is accepted over HTTP, and both
+ * desktops show the partner active with its first portal user. That user books; the
+ * booking reaches both desktops by sync. */
+static void
+test_invitation (void)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdTestMailSink) sink = pd_test_mail_sink_new (&error);
+  g_autoptr(PdTestServer) s = NULL;
+  g_autoptr(PdRecord) inst = NULL;
+  g_autoptr(PdRecord) ecg = NULL;
+  g_autoptr(PdRecord) mri = NULL;
+  g_autoptr(PdRecord) ecg_price = NULL;
+  g_autoptr(PdRecord) mri_price = NULL;
+  g_autoptr(PdRecord) partner = NULL;
+  g_autoptr(PdRecord) activation = NULL;
+  g_autoptr(PdRecord) booking = NULL;
+  g_autofree char *institutions = NULL;
+  g_autofree char *path = NULL;
+  g_autofree char *page = NULL;
+  g_autofree char *token = NULL;
+  g_autofree char *booking_id = NULL;
+  g_autofree char *status = NULL;
+  Desk *a, *b;
+
+  if (sink == NULL)
+    {
+      g_test_skip (error->message);
+      return;
+    }
+  s = mailing_server_new (sink);
+  a = desk_new ();
+  b = desk_new ();
+  desk_sign_in (a, s);
+  desk_sign_in (b, s);
+  inst = save_new (a, &pd_institution_type, "name", "Riverside Medical Centre", NULL);
+  ecg = save_new (a, &pd_examination_type, "code", "ECG", "name", "Electrocardiogram",
+                  "duration_minutes", "20", NULL);
+  mri = save_new (a, &pd_examination_type, "code", "MRI", "name", "MRI scan",
+                  "duration_minutes", "45", NULL);
+  ecg_price = save_new (a, &pd_examination_price_type, "examination_id", pd_record_get_id (ecg),
+                        "institution_id", pd_record_get_id (inst), "price", "12000", NULL);
+  mri_price = save_new (a, &pd_examination_price_type, "examination_id", pd_record_get_id (mri),
+                        "institution_id", pd_record_get_id (inst), "price", "45000", NULL);
+  institutions = g_strdup_printf ("[\"%s\"]", pd_record_get_id (inst));
+  partner = save_new (a, &pd_partner_type, "kind", "clinic", "name", "Northgate Clinic",
+                      "rep_name", "Rita Rep", "rep_email", REP_EMAIL,
+                      "institutions", institutions, "commission_mode", "percentage",
+                      "commission_percent", "1250", "payment_location", "partner",
+                      "patient_data_visible", "1", "status", "draft", NULL);
+  desk_sync (a);
+  status = value_of (a, &pd_partner_type, pd_record_get_id (partner), "status");
+  g_assert_cmpstr (status, ==, "invited");
+
+  /* The email, its page, and Accept. */
+  path = wait_for_invitation (sink, s, "Northgate Clinic");
+  g_assert_cmpuint (pd_test_server_request (s, "GET", path, NULL, NULL, NULL, &page, &error),
+                    ==, SOUP_STATUS_OK);
+  g_assert_no_error (error);
+  g_assert_nonnull (strstr (page, PRACTICE_NAME));
+  g_assert_nonnull (strstr (page, "Northgate Clinic"));
+  pd_test_server_accept (s, path, "Rita Rep", REP_PASSWORD, &error);
+  g_assert_no_error (error);
+  desk_sync (a);
+  desk_sync (b);
+  assert_partner_active (a, pd_record_get_id (partner));
+  assert_partner_active (b, pd_record_get_id (partner));
+
+  /* The partner side: desktop B activates ECG for it, not MRI. */
+  activation = save_new (b, &pd_activation_type, "partner_id", pd_record_get_id (partner),
+                         "institution_id", pd_record_get_id (inst),
+                         "examination_id", pd_record_get_id (ecg), "enabled", "1", NULL);
+  desk_sync (b);
+  token = pd_test_server_sign_in (s, REP_EMAIL, REP_PASSWORD, &error);
+  g_assert_no_error (error);
+  g_assert_null (partner_books (s, token, pd_record_get_id (inst), pd_record_get_id (mri),
+                                SOUP_STATUS_FORBIDDEN));
+  booking_id = partner_books (s, token, pd_record_get_id (inst), pd_record_get_id (ecg),
+                              SOUP_STATUS_CREATED);
+  desk_sync (a);
+  desk_sync (b);
+  for (guint i = 0; i < 2; i++)
+    {
+      Desk *d = i == 0 ? a : b;
+
+      g_clear_object (&booking);
+      booking = pd_store_get (d->store, &pd_booking_type, booking_id, &error);
+      g_assert_no_error (error);
+      g_assert_cmpstr (pd_record_get_string (booking, "partner_id"), ==,
+                       pd_record_get_id (partner));
+      g_assert_cmpstr (pd_record_get_string (booking, "examination_id"), ==,
+                       pd_record_get_id (ecg));
+      g_assert_cmpstr (pd_record_get_string (booking, "patient_name"), ==, "Pat Patient");
+      g_assert_cmpint (pd_record_get_int (booking, "price"), ==, 12000);
+      g_assert_cmpint (pd_store_count (d->store, &pd_booking_type), ==, 1);
+    }
+  assert_converged (a, b, s);
+  desk_free (a);
+  desk_free (b);
 }
 
 static void
 test_sign_out (void)
 {
-  Wait w = { 0 };
+  GAsyncResult *result = NULL;
+  g_autoptr(GAsyncResult) done = NULL;
+  g_autoptr(GError) error = NULL;
 
-  pd_sync_sign_out_async (desk_b->sync, NULL, sign_out_cb, &w);
-  PD_WAIT_UNTIL (w.done);
-  g_assert_true (w.ok);
+  pd_sync_sign_out_async (desk_b->sync, NULL, pd_test_async_cb, &result);
+  done = pd_test_async_wait (&result);
+  g_assert_true (pd_sync_sign_out_finish (desk_b->sync, done, &error));
+  g_assert_no_error (error);
   g_assert_cmpint (pd_sync_get_state (desk_b->sync), ==, PD_SYNC_STATE_LOCAL_ONLY);
   g_assert_null (pd_sync_get_user_id (desk_b->sync));
   g_assert_cmpstr (pd_sync_get_status_text (desk_b->sync), ==, "Local only");
@@ -944,10 +1028,12 @@ main (int    argc,
   g_test_add_func ("/sync/bad-token", test_bad_token);
   g_test_add_func ("/sync/lost-answer", test_lost_answer);
   g_test_add_func ("/sync/https", test_https);
+  g_test_add_func ("/sync/permissions-follow", test_permissions_follow);
+  g_test_add_func ("/sync/invitation", test_invitation);
   g_test_add_func ("/sync/sign-out", test_sign_out);
   result = g_test_run ();
   desk_free (desk_a);
   desk_free (desk_b);
-  server_free (main_server);
+  pd_test_server_free (main_server);
   return result;
 }

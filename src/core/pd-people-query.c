@@ -255,7 +255,8 @@ build_index_order (const PdPeopleFilter *filter)
 {
   if (filter_sort (filter) == PD_PEOPLE_SORT_MEMBER_ID)
     return g_strdup ("SELECT p.rowid FROM persons p INDEXED BY persons_identity"
-                     " WHERE p.partner_id = :partner ORDER BY p.member_id, p.relationship,"
+                     " WHERE p.partner_id = :partner AND p.deleted = 0"
+                     " ORDER BY p.member_id, p.relationship,"
                      " p.first_name_fold, p.date_of_birth, p.rowid");
   return g_strdup_printf ("SELECT p.rowid FROM persons p INDEXED BY persons_partner_name"
                           " WHERE p.partner_id = :partner AND p.deleted = 0"

@@ -87,6 +87,13 @@ static const char migration_2[] =
   "CREATE INDEX persons_partner_eligibility ON persons"
   "  (partner_id, eligibility_status, enrollment_status, relationship);";
 
+/* deleted last: the identity index then covers "is there a live employee with this member
+ * ID", which SQLite (without statistics) would otherwise answer from the name index by
+ * scanning the whole partner. */
+#define PERSONS_IDENTITY \
+  "CREATE INDEX persons_identity ON persons" \
+  "  (partner_id, member_id, relationship, first_name_fold, date_of_birth, deleted)"
+
 #define PERSONS_PARTNER_NAME \
   "CREATE INDEX persons_partner_name ON persons (partner_id, deleted, last_name, first_name," \
   "  member_id, eligibility_status, enrollment_status, relationship)"
@@ -95,8 +102,7 @@ static const char migration_2[] =
  * empty partner drops and rebuilds them inside its transaction (sorting once beats a
  * million random inserts). */
 const char *const _pd_store_person_indexes[][2] = {
-  { "persons_identity", "CREATE INDEX persons_identity ON persons"
-    "  (partner_id, member_id, relationship, first_name_fold, date_of_birth)" },
+  { "persons_identity", PERSONS_IDENTITY },
   /* The People tab: a partner's live people in name order, and their counts and filters
    * by eligibility, enrollment and relationship, read without the table ("12,408 people,
    * 11,902 eligible"). */
@@ -206,7 +212,8 @@ static const char migration_4[] =
 
 /* Version 5: the import at a million rows (issue 3).
  * persons_partner_name also holds the statuses and the deleted flag (one covering index
- * for the People tab's order, counts and filters; persons_partner_eligibility is gone).
+ * for the People tab's order, counts and filters; persons_partner_eligibility is gone);
+ * persons_identity ends with it (PERSONS_IDENTITY).
  * upload_files.encoding: "gzip" when content is the file gzip-compressed, NULL when it is
  * the raw bytes (older uploads). The table is rebuilt rather than altered so that content
  * stays the last column: an INSERT of zeroblob (n) is written lazily only there (anywhere
@@ -222,7 +229,9 @@ static const char migration_5[] =
   /* One index fewer to build on import: the name index carries the statuses. */
   "DROP INDEX IF EXISTS persons_partner_eligibility;"
   "DROP INDEX IF EXISTS persons_partner_name;"
-  PERSONS_PARTNER_NAME ";";
+  PERSONS_PARTNER_NAME ";"
+  "DROP INDEX IF EXISTS persons_identity;"
+  PERSONS_IDENTITY ";";
 
 static const char *const migrations[] = {
   migration_1,

@@ -37,11 +37,9 @@
 
 /* SQL */
 
+/* What the pull needs per type beyond the store's SQL (pd-store.c). */
 typedef struct {
-  char       *upsert;
   char       *version_of;
-  char       *columns;
-  guint       n_fold;
   GHashTable *index;  /* field name -> index + 1 */
 } RowSql;
 
@@ -52,44 +50,11 @@ static RowSql *
 row_sql_build (const PdRecordType *type)
 {
   RowSql *sql = g_new0 (RowSql, 1);
-  g_autoptr(GString) cols = g_string_new ("id, version, created_at, updated_at, updated_by, deleted");
-  g_autoptr(GString) params = g_string_new ("?1, ?2, ?3, ?4, ?5, ?6");
-  g_autoptr(GString) updates = g_string_new ("version = excluded.version, "
-                                             "created_at = excluded.created_at, "
-                                             "updated_at = excluded.updated_at, "
-                                             "updated_by = excluded.updated_by, "
-                                             "deleted = excluded.deleted");
-  guint n = 6;
 
   sql->index = g_hash_table_new (g_str_hash, g_str_equal);
   for (guint i = 0; i < type->n_fields; i++)
     g_hash_table_insert (sql->index, (gpointer) type->fields[i].name, GUINT_TO_POINTER (i + 1));
-  for (guint i = 0; i < type->n_fields; i++)
-    {
-      g_string_append_printf (cols, ", %s", type->fields[i].name);
-      g_string_append_printf (params, ", ?%u", ++n);
-      g_string_append_printf (updates, ", %s = excluded.%s", type->fields[i].name,
-                              type->fields[i].name);
-    }
-  for (guint i = 0; i < type->n_fields; i++)
-    if (type->fields[i].flags & PD_FIELD_FLAG_UNIQUE_NOCASE)
-      {
-        g_string_append_printf (cols, ", %s_fold", type->fields[i].name);
-        g_string_append_printf (params, ", ?%u", ++n);
-        g_string_append_printf (updates, ", %s_fold = excluded.%s_fold", type->fields[i].name,
-                                type->fields[i].name);
-        sql->n_fold++;
-      }
-  if (type == &pd_person_type)
-    {
-      g_string_append (cols, ", first_name_fold");
-      g_string_append_printf (params, ", ?%u", ++n);
-      g_string_append (updates, ", first_name_fold = excluded.first_name_fold");
-    }
-  sql->upsert = g_strdup_printf ("INSERT INTO %s (%s) VALUES (%s) ON CONFLICT (id) DO UPDATE SET %s",
-                                 type->table, cols->str, params->str, updates->str);
   sql->version_of = g_strdup_printf ("SELECT version FROM %s WHERE id = ?1", type->table);
-  sql->columns = g_string_free (g_steal_pointer (&cols), FALSE);
   return sql;
 }
 
@@ -111,157 +76,18 @@ row_sql (const PdRecordType *type)
   return sql;
 }
 
+/* Does SQL with PARAMS bound return a row? FAILED when it cannot be prepared. */
 static gboolean
-step_done (PdStore  *self,
-           PdStmt   *stmt,
-           GError  **error)
+has_row (PdStore            *self,
+         const char         *sql,
+         const char * const *params,
+         gboolean            failed)
 {
-  int rc = sqlite3_step (stmt);
-
-  if (rc != SQLITE_DONE && rc != SQLITE_ROW)
-    {
-      _pd_store_set_error (self, rc, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-static gboolean
-exec_bound (PdStore            *self,
-            const char         *sql,
-            const char * const *params,
-            GError            **error)
-{
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (self, sql, error);
+  g_autoptr(PdStmt) stmt = _pd_store_prepare_bound (self, sql, params, NULL);
 
   if (stmt == NULL)
-    return FALSE;
-  for (guint i = 0; params && params[i]; i++)
-    sqlite3_bind_text (stmt, (int) i + 1, params[i], -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
-}
-
-static const char *
-column_text (sqlite3_stmt *stmt,
-             int           col)
-{
-  return (const char *) sqlite3_column_text (stmt, col);
-}
-
-/* Folded text as the store keeps it in *_fold columns. */
-static char *
-fold_text (const char *value)
-{
-  g_autofree char *stripped = NULL;
-
-  if (value == NULL)
-    return NULL;
-  stripped = g_strstrip (g_strdup (value));
-  return *stripped ? pd_text_fold (stripped) : NULL;
-}
-
-static void
-bind_fold (sqlite3_stmt *stmt,
-           int           n,
-           const char   *value)
-{
-  char *fold = fold_text (value);
-
-  if (fold)
-    sqlite3_bind_text (stmt, n, fold, -1, g_free);
-  else
-    sqlite3_bind_null (stmt, n);
-}
-
-/* Writes RECORD's row as it is (meta included) with the upsert STMT of its type (NULL: look
- * it up); returns the SQLite result code. */
-static int
-write_row_with (PdStore  *self,
-                PdStmt   *upsert,
-                PdRecord *record)
-{
-  const PdRecordType *type = pd_record_get_record_type (record);
-  g_autoptr(PdStmt) stmt = upsert ? upsert : _pd_store_prepare (self, row_sql (type)->upsert, NULL);
-  int n = 6;
-  int rc;
-
-  if (stmt == NULL)
-    return sqlite3_errcode (self->db);
-  sqlite3_bind_text (stmt, 1, pd_record_get_id (record), -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 2, pd_record_get_version (record));
-  sqlite3_bind_text (stmt, 3, pd_record_get_created_at (record), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, pd_record_get_updated_at (record), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, pd_record_get_updated_by (record), -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 6, pd_record_get_deleted (record));
-  for (guint i = 0; i < type->n_fields; i++)
-    {
-      PdFieldType ft = type->fields[i].type;
-
-      ++n;
-      if (!_pd_record_is_set_index (record, i))
-        sqlite3_bind_null (stmt, n);
-      else if (ft == PD_FIELD_INT || ft == PD_FIELD_MONEY || ft == PD_FIELD_PERCENT
-               || ft == PD_FIELD_BOOL)
-        sqlite3_bind_int64 (stmt, n, _pd_record_get_int_index (record, i));
-      else if (ft == PD_FIELD_REF_LIST)
-        sqlite3_bind_text (stmt, n, _pd_record_dup_canonical_index (record, i), -1, g_free);
-      else
-        sqlite3_bind_text (stmt, n, _pd_record_get_string_index (record, i), -1, SQLITE_STATIC);
-    }
-  for (guint i = 0; i < type->n_fields; i++)
-    if (type->fields[i].flags & PD_FIELD_FLAG_UNIQUE_NOCASE)
-      bind_fold (stmt, ++n, _pd_record_get_string_index (record, i));
-  if (type == &pd_person_type)
-    bind_fold (stmt, ++n, pd_record_get_string (record, "first_name"));
-  rc = sqlite3_step (stmt);
-  return rc == SQLITE_ROW ? SQLITE_DONE : rc;
-}
-
-static int
-write_row_rc (PdStore  *self,
-              PdRecord *record)
-{
-  return write_row_with (self, NULL, record);
-}
-
-static gboolean
-write_row (PdStore   *self,
-           PdRecord  *record,
-           GError   **error)
-{
-  int rc = write_row_rc (self, record);
-
-  if (rc != SQLITE_DONE)
-    {
-      _pd_store_set_error (self, rc, error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
-/* The row of ID (tombstoned or not), or NULL (error set only when the read failed). */
-static PdRecord *
-load_row (PdStore             *self,
-          const PdRecordType  *type,
-          const char          *id,
-          GError             **error)
-{
-  g_autoptr(GError) local_error = NULL;
-  PdRecord *record = pd_store_get (self, type, id, &local_error);
-
-  if (record == NULL && !g_error_matches (local_error, PD_ERROR, PD_ERROR_NOT_FOUND))
-    g_propagate_error (error, g_steal_pointer (&local_error));
-  return record;
-}
-
-/* The row of ID, or NULL with an error (PD_ERROR_NOT_FOUND when there is none). */
-static PdRecord *
-require_row (PdStore             *self,
-             const PdRecordType  *type,
-             const char          *id,
-             GError             **error)
-{
-  return pd_store_get (self, type, id, error);
+    return failed;
+  return sqlite3_step (stmt) == SQLITE_ROW;
 }
 
 /* Fields, with "deleted" as the last one */
@@ -328,53 +154,6 @@ set_meta (PdRecord   *record,
 
 /* Audit and change log */
 
-static const char *
-partner_id_of (PdRecord *record)
-{
-  const PdRecordType *type = pd_record_get_record_type (record);
-
-  if (type->partner_field == NULL)
-    return NULL;
-  if (strcmp (type->partner_field, "id") == 0)
-    return pd_record_get_id (record);
-  return pd_record_get_string (record, type->partner_field);
-}
-
-static gboolean
-write_audit (PdStore     *self,
-             PdRecord    *record,
-             const char  *at,
-             const char  *who,
-             const char  *address,
-             const char  *action,
-             const char  *field,
-             const char  *old_value,
-             const char  *new_value,
-             GError     **error)
-{
-  g_autoptr(PdStmt) stmt = NULL;
-
-  stmt = _pd_store_prepare (self,
-                            "INSERT INTO audit (at, who, record_type, record_id, partner_id, "
-                            "record_title, action, field, old_value, new_value, address) "
-                            "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, at, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, who, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, pd_record_get_record_type (record)->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 4, pd_record_get_id (record), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 5, partner_id_of (record), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, pd_record_get_title (record), -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 7, action, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 8, field, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 9, old_value, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 10, new_value, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 11, address, -1, SQLITE_STATIC);
-  return step_done (self, stmt, error);
-}
-
 /* One audit row for field I changing from OLD to NEW ("deleted": a delete or restore row). */
 static gboolean
 audit_field (PdStore     *self,
@@ -390,11 +169,11 @@ audit_field (PdStore     *self,
   const PdRecordType *type = pd_record_get_record_type (record);
 
   if (i == type->n_fields)
-    return write_audit (self, record, at, who, address,
-                        g_strcmp0 (new_value, "1") == 0 ? "delete" : "restore", NULL, NULL, NULL,
-                        error);
-  return write_audit (self, record, at, who, address, "update", type->fields[i].name, old_value,
-                      new_value, error);
+    return _pd_store_write_audit (self, record, at, who, address,
+                                  g_strcmp0 (new_value, "1") == 0 ? "delete" : "restore", NULL,
+                                  NULL, NULL, error);
+  return _pd_store_write_audit (self, record, at, who, address, "update", type->fields[i].name,
+                                old_value, new_value, error);
 }
 
 /* The display name of user ID (practice or partner user), or NULL. */
@@ -413,7 +192,7 @@ user_name (PdStore    *self,
   sqlite3_bind_text (stmt, 1, id, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
-  return g_strdup (column_text (stmt, 0));
+  return g_strdup (_pd_stmt_text (stmt, 0));
 }
 
 /* Audit rows for every field where OLD and NEW differ, as values from the server. */
@@ -428,9 +207,9 @@ audit_remote_changes (PdStore   *self,
   const char *at = pd_record_get_updated_at (record);
 
   if (old == NULL)
-    return write_audit (self, record, at, who, PD_SYNC_AUDIT_ADDRESS,
-                        pd_record_get_deleted (record) ? "delete" : "create", NULL, NULL, NULL,
-                        error);
+    return _pd_store_write_audit (self, record, at, who, PD_SYNC_AUDIT_ADDRESS,
+                                  pd_record_get_deleted (record) ? "delete" : "create", NULL,
+                                  NULL, NULL, error);
   for (guint i = 0; i <= type->n_fields; i++)
     {
       g_autofree char *before = dup_canon (old, i);
@@ -443,48 +222,6 @@ audit_remote_changes (PdStore   *self,
   return TRUE;
 }
 
-static char *
-record_json_text (PdRecord *record)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, pd_record_to_json (record));
-  return json_to_string (node, FALSE);
-}
-
-/* An outbox entry for RECORD; DELETES: the change is the record's deletion (pushed as
- * DELETE), else its fields (PUT, also onto a record deleted on both sides). */
-static gboolean
-insert_change (PdStore     *self,
-               PdRecord    *record,
-               gint64       base_version,
-               gboolean     deletes,
-               const char  *created_at,
-               gint64       audit_seq,
-               GError     **error)
-{
-  g_autoptr(PdStmt) stmt = NULL;
-
-  /* AUDIT_SEQ < 0: the entry's local changes start now. */
-  stmt = _pd_store_prepare (self,
-                            "INSERT INTO change_log (key, collection, record_id, base_version, "
-                            "deleted, payload, created_at, audit_seq) VALUES (?1, ?2, ?3, ?4, "
-                            "?5, ?6, ?7, CASE WHEN ?8 >= 0 THEN ?8 ELSE "
-                            "(SELECT COALESCE (MAX (seq), 0) FROM audit) END)",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, pd_uuid_new (), -1, g_free);
-  sqlite3_bind_text (stmt, 2, pd_record_get_record_type (record)->name, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, pd_record_get_id (record), -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 4, base_version);
-  sqlite3_bind_int (stmt, 5, deletes);
-  sqlite3_bind_text (stmt, 6, record_json_text (record), -1, g_free);
-  sqlite3_bind_text (stmt, 7, created_at, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, 8, audit_seq);
-  return step_done (self, stmt, error);
-}
-
 static gboolean
 delete_changes_of (PdStore     *self,
                    const char  *collection,
@@ -493,8 +230,8 @@ delete_changes_of (PdStore     *self,
 {
   const char *params[] = { collection, id, NULL };
 
-  return exec_bound (self, "DELETE FROM change_log WHERE collection = ?1 AND record_id = ?2",
-                     params, error);
+  return _pd_store_exec_bound (self, "DELETE FROM change_log WHERE collection = ?1 "
+                               "AND record_id = ?2", params, error);
 }
 
 /* Pending entries of a record (owned PdChange*), in order. */
@@ -504,38 +241,13 @@ changes_of (PdStore     *self,
             const char  *id,
             GError     **error)
 {
-  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_change_free);
-  g_autoptr(PdStmt) stmt = NULL;
-  int rc;
+  const char *params[] = { collection, id, NULL };
+  g_autoptr(PdStmt) stmt = _pd_store_prepare_bound (self, "SELECT " PD_STORE_CHANGE_COLUMNS
+                                                    " FROM change_log WHERE collection = ?1 "
+                                                    "AND record_id = ?2 ORDER BY seq", params,
+                                                    error);
 
-  stmt = _pd_store_prepare (self, "SELECT seq, key, base_version, deleted, payload, created_at, "
-                            "audit_seq FROM change_log WHERE collection = ?1 AND record_id = ?2 "
-                            "ORDER BY seq", error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_text (stmt, 1, collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      PdChange *change = g_new0 (PdChange, 1);
-
-      change->seq = sqlite3_column_int64 (stmt, 0);
-      change->key = g_strdup (column_text (stmt, 1));
-      change->collection = g_strdup (collection);
-      change->record_id = g_strdup (id);
-      change->base_version = sqlite3_column_int64 (stmt, 2);
-      change->deleted = sqlite3_column_int (stmt, 3) != 0;
-      change->payload = g_strdup (column_text (stmt, 4));
-      change->created_at = g_strdup (column_text (stmt, 5));
-      change->audit_seq = sqlite3_column_int64 (stmt, 6);
-      g_ptr_array_add (changes, change);
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _pd_store_set_error (self, rc, error);
-      return NULL;
-    }
-  return g_steal_pointer (&changes);
+  return stmt ? _pd_store_read_changes (self, stmt, error) : NULL;
 }
 
 /* A payload that names the record only ({"id","version"}): push the current row. */
@@ -629,8 +341,8 @@ read_local_changes (PdStore            *self,
     sqlite3_bind_text (stmt, 3, first->created_at, -1, SQLITE_STATIC);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
-      const char *action = column_text (stmt, 0);
-      const char *field = column_text (stmt, 1);
+      const char *action = _pd_stmt_text (stmt, 0);
+      const char *field = _pd_stmt_text (stmt, 1);
 
       any = TRUE;
       if (strcmp (action, "create") == 0)
@@ -639,7 +351,7 @@ read_local_changes (PdStore            *self,
       else if (strcmp (action, "delete") == 0 || strcmp (action, "restore") == 0)
         local_changes_add (lc, type->n_fields, strcmp (action, "delete") == 0 ? "0" : "1");
       else if (field && field_index (type, field) >= 0)
-        local_changes_add (lc, (guint) field_index (type, field), column_text (stmt, 2));
+        local_changes_add (lc, (guint) field_index (type, field), _pd_stmt_text (stmt, 2));
     }
   if (rc != SQLITE_DONE)
     {
@@ -702,11 +414,11 @@ read_held (PdStore     *self,
     {
       HeldField *h = g_new0 (HeldField, 1);
 
-      h->base = g_strdup (column_text (stmt, 1));
-      h->mine = g_strdup (column_text (stmt, 2));
-      h->theirs = g_strdup (column_text (stmt, 3));
+      h->base = g_strdup (_pd_stmt_text (stmt, 1));
+      h->mine = g_strdup (_pd_stmt_text (stmt, 2));
+      h->theirs = g_strdup (_pd_stmt_text (stmt, 3));
       h->their_version = sqlite3_column_int64 (stmt, 4);
-      g_hash_table_insert (held, g_strdup (column_text (stmt, 0)), h);
+      g_hash_table_insert (held, g_strdup (_pd_stmt_text (stmt, 0)), h);
     }
   if (rc != SQLITE_DONE)
     {
@@ -742,6 +454,18 @@ held_n_conflicts (GHashTable *held)
   return n;
 }
 
+static gboolean
+delete_held (PdStore     *self,
+             const char  *collection,
+             const char  *id,
+             GError     **error)
+{
+  const char *params[] = { collection, id, NULL };
+
+  return _pd_store_exec_bound (self, "DELETE FROM sync_conflicts WHERE collection = ?1 "
+                               "AND record_id = ?2", params, error);
+}
+
 /* Replaces the rows of a record by HELD (all at THEIR_VERSION). */
 static gboolean
 write_held (PdStore     *self,
@@ -751,14 +475,12 @@ write_held (PdStore     *self,
             gint64       their_version,
             GError     **error)
 {
-  const char *params[] = { collection, id, NULL };
   g_autofree char *now = pd_timestamp_now ();
   GHashTableIter iter;
   const char *field;
   HeldField *h;
 
-  if (!exec_bound (self, "DELETE FROM sync_conflicts WHERE collection = ?1 AND record_id = ?2",
-                   params, error))
+  if (!delete_held (self, collection, id, error))
     return FALSE;
   g_hash_table_iter_init (&iter, held);
   while (g_hash_table_iter_next (&iter, (gpointer *) &field, (gpointer *) &h))
@@ -777,7 +499,7 @@ write_held (PdStore     *self,
       sqlite3_bind_text (stmt, 6, h->theirs, -1, SQLITE_STATIC);
       sqlite3_bind_int64 (stmt, 7, their_version);
       sqlite3_bind_text (stmt, 8, now, -1, SQLITE_STATIC);
-      if (!step_done (self, stmt, error))
+      if (!_pd_store_step_done (self, stmt, error))
         return FALSE;
     }
   return TRUE;
@@ -788,17 +510,12 @@ pd_store_sync_is_held (PdStore    *self,
                        const char *collection,
                        const char *record_id)
 {
-  g_autoptr(PdStmt) stmt = NULL;
+  const char *params[] = { collection, record_id, NULL };
 
   g_return_val_if_fail (PD_IS_STORE (self), FALSE);
 
-  stmt = _pd_store_prepare (self, "SELECT 1 FROM sync_conflicts WHERE collection = ?1 "
-                            "AND record_id = ?2 LIMIT 1", NULL);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, record_id, -1, SQLITE_STATIC);
-  return sqlite3_step (stmt) == SQLITE_ROW;
+  return has_row (self, "SELECT 1 FROM sync_conflicts WHERE collection = ?1 AND record_id = ?2 "
+                  "LIMIT 1", params, FALSE);
 }
 
 /* A held record without conflicts: one outbox entry based on THEIR_VERSION carries the row;
@@ -812,25 +529,23 @@ release (PdStore     *self,
          GError     **error)
 {
   const PdRecordType *type = pd_record_get_record_type (row);
-  const char *params[] = { type->name, pd_record_get_id (row), NULL };
   g_autofree char *now = pd_timestamp_now ();
   GHashTableIter iter;
   const char *field;
   HeldField *h;
 
-  if (!exec_bound (self, "DELETE FROM sync_conflicts WHERE collection = ?1 AND record_id = ?2",
-                   params, error))
+  if (!delete_held (self, type->name, pd_record_get_id (row), error))
     return FALSE;
   if (g_hash_table_size (held) == 0)
     {
       set_meta (row, their_version, pd_record_get_updated_at (row), pd_record_get_updated_by (row));
-      return write_row (self, row, error);
+      return _pd_store_write_row (self, row, error);
     }
   h = g_hash_table_lookup (held, DELETED_NAME);
   set_meta (row, their_version + 1, now, pd_store_get_actor (self));
-  if (!write_row (self, row, error)
-      || !insert_change (self, row, their_version, h && g_strcmp0 (h->mine, "1") == 0, now,
-                         -1, error))
+  if (!_pd_store_write_row (self, row, error)
+      || !_pd_store_write_change (self, row, their_version, h && g_strcmp0 (h->mine, "1") == 0,
+                                  now, -1, error))
     return FALSE;
   g_hash_table_iter_init (&iter, held);
   while (g_hash_table_iter_next (&iter, (gpointer *) &field, (gpointer *) &h))
@@ -899,7 +614,7 @@ store_held (PdStore     *self,
 
   if (held_n_conflicts (held) == 0)
     return release (self, row, held, version, released, error);
-  return write_row (self, row, error)
+  return _pd_store_write_row (self, row, error)
          && write_held (self, type->name, pd_record_get_id (row), held, version, error);
 }
 
@@ -926,7 +641,7 @@ absorb_locked (PdStore             *self,
     return FALSE;
   if (g_hash_table_size (held) == 0)
     return TRUE;
-  row = require_row (self, type, id, error);
+  row = pd_store_get (self, type, id, error);
   if (row == NULL || !read_local_changes (self, type, id, changes, &lc, error))
     return FALSE;
   version = held_version (held);
@@ -972,14 +687,8 @@ pd_store_sync_absorb (PdStore    *self,
   g_return_val_if_fail (PD_IS_STORE (self), FALSE);
   g_return_val_if_fail (type != NULL, FALSE);
 
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  if (!absorb_locked (self, type, record_id, &done, error))
-    {
-      _pd_store_rollback (self);
-      return FALSE;
-    }
-  if (!_pd_store_commit (self, error))
+  if (!_pd_store_begin (self, error)
+      || !_pd_store_finish (self, absorb_locked (self, type, record_id, &done, error), error))
     return FALSE;
   if (released)
     *released = done;
@@ -1049,7 +758,8 @@ pull_refresh_pending (PdSyncPull  *pull,
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       pull->pending_seq = sqlite3_column_int64 (stmt, 0);
-      g_hash_table_add (pull->pending, record_key (column_text (stmt, 1), column_text (stmt, 2)));
+      g_hash_table_add (pull->pending,
+                        record_key (_pd_stmt_text (stmt, 1), _pd_stmt_text (stmt, 2)));
     }
   if (rc != SQLITE_DONE)
     {
@@ -1081,9 +791,7 @@ pull_user_name (PdSyncPull *pull,
 static gboolean
 any_held (PdStore *self)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (self, "SELECT 1 FROM sync_conflicts LIMIT 1", NULL);
-
-  return stmt != NULL && sqlite3_step (stmt) == SQLITE_ROW;
+  return has_row (self, "SELECT 1 FROM sync_conflicts LIMIT 1", NULL, FALSE);
 }
 
 static void
@@ -1126,7 +834,7 @@ pull_held (PdSyncPull        *pull,
     return FALSE;
   if (g_hash_table_size (held) > 0)
     {
-      row = require_row (self, type, id, error);
+      row = pd_store_get (self, type, id, error);
       if (row == NULL)
         return FALSE;
     }
@@ -1166,14 +874,14 @@ clear_name_clashes (PdStore   *self,
 
       if (!(type->fields[i].flags & PD_FIELD_FLAG_UNIQUE_NOCASE))
         continue;
-      fold = fold_text (_pd_record_get_string_index (record, i));
+      fold = _pd_store_fold_text (_pd_record_get_string_index (record, i));
       if (fold == NULL || pd_record_get_deleted (record))
         continue;
       params[0] = fold;
       sql = g_strdup_printf ("UPDATE %s SET %s_fold = NULL WHERE %s_fold = ?1 AND id != ?2 "
                              "AND deleted = 0", type->table, type->fields[i].name,
                              type->fields[i].name);
-      if (!exec_bound (self, sql, params, error))
+      if (!_pd_store_exec_bound (self, sql, params, error))
         return FALSE;
       *cleared |= sqlite3_changes (self->db) > 0;
     }
@@ -1213,7 +921,7 @@ cell_clash (PdStore  *self,
         sqlite3_bind_text (stmt, (int) k + 1, pd_record_get_string (record, cells[c][k]), -1,
                            SQLITE_STATIC);
       if (sqlite3_step (stmt) == SQLITE_ROW)
-        return pd_store_get (self, type, (const char *) sqlite3_column_text (stmt, 0), NULL);
+        return pd_store_get (self, type, _pd_stmt_text (stmt, 0), NULL);
     }
   return NULL;
 }
@@ -1250,7 +958,7 @@ fold_cell_clash (PdStore   *self,
     }
   if (!delete_changes_of (self, type->name, pd_record_get_id (local), error))
     return FALSE;
-  if (!exec_bound (self, sql, params, error))
+  if (!_pd_store_exec_bound (self, sql, params, error))
     return FALSE;
   return g_hash_table_size (held) == 0
          || write_held (self, type->name, pd_record_get_id (record), held,
@@ -1289,7 +997,7 @@ pull_upsert (PdSyncPull         *pull,
 
   if (stmt == NULL)
     {
-      stmt = _pd_store_prepare (pull->store, row_sql (type)->upsert, NULL);
+      stmt = _pd_store_prepare_upsert (pull->store, type, NULL);
       if (stmt)
         g_hash_table_insert (pull->upserts, (gpointer) type, stmt);
     }
@@ -1303,13 +1011,13 @@ write_pulled_row (PdSyncPull  *pull,
 {
   PdStore *self = pull->store;
   PdStmt *upsert = pull_upsert (pull, pd_record_get_record_type (record));
-  int rc = write_row_with (self, upsert, record);
+  int rc = _pd_store_write_row_rc (self, upsert, record);
 
   if (rc == SQLITE_CONSTRAINT_UNIQUE)
     {
       if (!resolve_unique_clash (self, record, error))
         return FALSE;
-      rc = write_row_with (self, upsert, record);
+      rc = _pd_store_write_row_rc (self, upsert, record);
     }
   if (rc != SQLITE_DONE)
     {
@@ -1376,7 +1084,7 @@ pull_record (PdSyncPull        *pull,
     }
   if (type == &pd_person_type)
     return pull_person (pull, record, stats, error);
-  old = load_row (pull->store, type, id, &local_error);
+  old = _pd_store_load_record (pull->store, type, id, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1423,14 +1131,9 @@ pd_sync_pull_apply_page (PdSyncPull        *pull,
 {
   g_return_val_if_fail (pull != NULL && records != NULL && stats != NULL, FALSE);
 
-  if (!_pd_store_begin (pull->store, error))
-    return FALSE;
-  if (!pull_page_locked (pull, records, cursor, stats, error))
-    {
-      _pd_store_rollback (pull->store);
-      return FALSE;
-    }
-  return _pd_store_commit (pull->store, error);
+  return _pd_store_begin (pull->store, error)
+         && _pd_store_finish (pull->store,
+                              pull_page_locked (pull, records, cursor, stats, error), error);
 }
 
 void
@@ -1458,24 +1161,35 @@ pd_store_sync_table_is_empty (PdStore            *self,
   return stmt != NULL && sqlite3_step (stmt) == SQLITE_DONE;
 }
 
+/* Drops, or creates when missing, every index of the persons table; one transaction. */
+static gboolean
+apply_person_indexes (PdStore   *self,
+                      gboolean   drop,
+                      GError   **error)
+{
+  gboolean ok = TRUE;
+
+  if (!_pd_store_begin (self, error))
+    return FALSE;
+  for (guint i = 0; ok && _pd_store_person_indexes[i][0]; i++)
+    {
+      /* "CREATE INDEX name" -> "CREATE INDEX IF NOT EXISTS name" */
+      const char *create = _pd_store_person_indexes[i][1];
+      g_autofree char *sql = drop ? g_strdup_printf ("DROP INDEX IF EXISTS %s",
+                                                     _pd_store_person_indexes[i][0])
+                                  : g_strdup_printf ("CREATE INDEX IF NOT EXISTS %s",
+                                                     create + strlen ("CREATE INDEX "));
+
+      ok = _pd_store_exec (self, sql, error);
+    }
+  return _pd_store_finish (self, ok, error);
+}
+
 gboolean
 pd_store_sync_drop_person_indexes (PdStore  *self,
                                    GError  **error)
 {
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
-    {
-      g_autofree char *sql = g_strdup_printf ("DROP INDEX IF EXISTS %s",
-                                              _pd_store_person_indexes[i][0]);
-
-      if (!_pd_store_exec (self, sql, error))
-        {
-          _pd_store_rollback (self);
-          return FALSE;
-        }
-    }
-  return _pd_store_commit (self, error);
+  return apply_person_indexes (self, TRUE, error);
 }
 
 static gboolean
@@ -1497,24 +1211,7 @@ pd_store_sync_ensure_person_indexes (PdStore  *self,
                                      GError  **error)
 {
   /* The usual case takes no write lock (an import may hold it for a while). */
-  if (person_indexes_present (self))
-    return TRUE;
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
-    {
-      /* "CREATE INDEX name" -> "CREATE INDEX IF NOT EXISTS name" */
-      const char *create = _pd_store_person_indexes[i][1];
-      g_autofree char *sql = g_strdup_printf ("CREATE INDEX IF NOT EXISTS %s",
-                                              create + strlen ("CREATE INDEX "));
-
-      if (!_pd_store_exec (self, sql, error))
-        {
-          _pd_store_rollback (self);
-          return FALSE;
-        }
-    }
-  return _pd_store_commit (self, error);
+  return person_indexes_present (self) || apply_person_indexes (self, FALSE, error);
 }
 
 /* Push */
@@ -1533,15 +1230,16 @@ pd_store_sync_change_body (PdStore   *self,
 
   if (!payload_is_compact (change->payload) || type == NULL)
     return g_strdup (change->payload);
-  row = require_row (self, type, change->record_id, error);
+  row = pd_store_get (self, type, change->record_id, error);
   if (row == NULL)
     return NULL;
   set_meta (row, change->base_version + 1, pd_record_get_updated_at (row),
             pd_record_get_updated_by (row));
   set_deleted_flag (row, change->deleted);
-  body = record_json_text (row);
+  body = _pd_store_record_json_text (row);
   params[0] = body;
-  if (!exec_bound (self, "UPDATE change_log SET payload = ?1 WHERE key = ?2", params, error))
+  if (!_pd_store_exec_bound (self, "UPDATE change_log SET payload = ?1 WHERE key = ?2", params,
+                             error))
     return NULL;
   g_free (change->payload);
   change->payload = g_strdup (body);
@@ -1553,14 +1251,10 @@ has_changes_of (PdStore    *self,
                 const char *collection,
                 const char *id)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (self, "SELECT 1 FROM change_log WHERE "
-                                              "collection = ?1 AND record_id = ?2 LIMIT 1", NULL);
+  const char *params[] = { collection, id, NULL };
 
-  if (stmt == NULL)
-    return TRUE;
-  sqlite3_bind_text (stmt, 1, collection, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, id, -1, SQLITE_STATIC);
-  return sqlite3_step (stmt) == SQLITE_ROW;
+  return has_row (self, "SELECT 1 FROM change_log WHERE collection = ?1 AND record_id = ?2 "
+                  "LIMIT 1", params, TRUE);
 }
 
 static gboolean
@@ -1575,13 +1269,13 @@ accept_locked (PdStore   *self,
   g_autoptr(GError) local_error = NULL;
   g_autofree char *who = NULL;
 
-  if (!exec_bound (self, "DELETE FROM change_log WHERE key = ?1", params, error))
+  if (!_pd_store_exec_bound (self, "DELETE FROM change_log WHERE key = ?1", params, error))
     return FALSE;
   if (answer == NULL || type == NULL
       || has_changes_of (self, change->collection, change->record_id)
       || pd_store_sync_is_held (self, change->collection, change->record_id))
     return TRUE;
-  row = load_row (self, type, change->record_id, &local_error);
+  row = _pd_store_load_record (self, type, change->record_id, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1591,7 +1285,7 @@ accept_locked (PdStore   *self,
    * the write changed nothing there). */
   who = user_name (self, pd_record_get_updated_by (answer));
   /* The server's answer: its times, and any value it normalised. */
-  return write_row (self, answer, error)
+  return _pd_store_write_row (self, answer, error)
          && (row == NULL || audit_remote_changes (self, row, answer, who, error));
 }
 
@@ -1604,14 +1298,8 @@ pd_store_sync_accept (PdStore   *self,
   g_return_val_if_fail (PD_IS_STORE (self), FALSE);
   g_return_val_if_fail (change != NULL, FALSE);
 
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  if (!accept_locked (self, change, answer, error))
-    {
-      _pd_store_rollback (self);
-      return FALSE;
-    }
-  return _pd_store_commit (self, error);
+  return _pd_store_begin (self, error)
+         && _pd_store_finish (self, accept_locked (self, change, answer, error), error);
 }
 
 typedef struct {
@@ -1685,7 +1373,7 @@ merge_locked (PdStore   *self,
 
   if (changes == NULL)
     return FALSE;
-  mine = load_row (self, type, id, &local_error);
+  mine = _pd_store_load_record (self, type, id, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -1693,7 +1381,7 @@ merge_locked (PdStore   *self,
     }
   if (changes->len == 0 || mine == NULL)
     /* Nothing of mine left (already merged): the server's record stands. */
-    return write_row (self, theirs, error);
+    return _pd_store_write_row (self, theirs, error);
   if (!read_local_changes (self, type, id, changes, &lc, error))
     return FALSE;
   m.mine = mine;
@@ -1706,18 +1394,19 @@ merge_locked (PdStore   *self,
     return FALSE;
   *n_conflicts = m.n_conflicts;
   if (m.n_conflicts > 0)
-    return write_row (self, merged, error)
+    return _pd_store_write_row (self, merged, error)
            && write_held (self, type->name, id, held, version, error);
   if (g_hash_table_size (held) == 0)
-    return write_row (self, merged, error);
+    return _pd_store_write_row (self, merged, error);
   /* Mine on top of theirs, pushed again; audit_seq (and created_at) of the first change keep its audit
    * rows the local changes of a later merge. */
   set_meta (merged, version + 1, now, pd_store_get_actor (self));
   *requeued = TRUE;
-  return write_row (self, merged, error)
-         && insert_change (self, merged, version,
-                           pd_record_get_deleted (merged) && !pd_record_get_deleted (theirs),
-                           created_at, audit_seq, error);
+  return _pd_store_write_row (self, merged, error)
+         && _pd_store_write_change (self, merged, version,
+                                    pd_record_get_deleted (merged)
+                                      && !pd_record_get_deleted (theirs),
+                                    created_at, audit_seq, error);
 }
 
 gboolean
@@ -1734,14 +1423,9 @@ pd_store_sync_merge (PdStore   *self,
   g_return_val_if_fail (PD_IS_STORE (self), FALSE);
   g_return_val_if_fail (change != NULL && PD_IS_RECORD (theirs), FALSE);
 
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  if (!merge_locked (self, change, theirs, &requeued_, &n, error))
-    {
-      _pd_store_rollback (self);
-      return FALSE;
-    }
-  if (!_pd_store_commit (self, error))
+  if (!_pd_store_begin (self, error)
+      || !_pd_store_finish (self, merge_locked (self, change, theirs, &requeued_, &n, error),
+                            error))
     return FALSE;
   if (requeued)
     *requeued = requeued_;
@@ -1766,7 +1450,7 @@ squash_locked (PdStore   *self,
     return FALSE;
   if (changes->len < 2 || type == NULL)
     return TRUE;
-  row = require_row (self, type, change->record_id, error);
+  row = pd_store_get (self, type, change->record_id, error);
   if (row == NULL)
     return FALSE;
   first = g_ptr_array_index (changes, 0);
@@ -1776,10 +1460,11 @@ squash_locked (PdStore   *self,
             pd_record_get_updated_by (row));
   *squashed = TRUE;
   return delete_changes_of (self, change->collection, change->record_id, error)
-         && write_row (self, row, error)
-         && insert_change (self, row, first->base_version,
-                           deletes && pd_record_get_deleted (row) && first->base_version > 0,
-                           first->created_at, first->audit_seq, error);
+         && _pd_store_write_row (self, row, error)
+         && _pd_store_write_change (self, row, first->base_version,
+                                    deletes && pd_record_get_deleted (row)
+                                      && first->base_version > 0,
+                                    first->created_at, first->audit_seq, error);
 }
 
 gboolean
@@ -1792,14 +1477,8 @@ pd_store_sync_squash (PdStore   *self,
 
   g_return_val_if_fail (PD_IS_STORE (self), FALSE);
 
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  if (!squash_locked (self, change, &done, error))
-    {
-      _pd_store_rollback (self);
-      return FALSE;
-    }
-  if (!_pd_store_commit (self, error))
+  if (!_pd_store_begin (self, error)
+      || !_pd_store_finish (self, squash_locked (self, change, &done, error), error))
     return FALSE;
   if (squashed)
     *squashed = done;
@@ -1841,12 +1520,12 @@ pd_store_sync_list_conflicts (PdStore  *self,
     {
       PdConflictRow *row = g_new0 (PdConflictRow, 1);
 
-      row->collection = g_strdup (column_text (stmt, 0));
-      row->record_id = g_strdup (column_text (stmt, 1));
-      row->field = g_strdup (column_text (stmt, 2));
-      row->base_value = g_strdup (column_text (stmt, 3));
-      row->mine = g_strdup (column_text (stmt, 4));
-      row->theirs = g_strdup (column_text (stmt, 5));
+      row->collection = g_strdup (_pd_stmt_text (stmt, 0));
+      row->record_id = g_strdup (_pd_stmt_text (stmt, 1));
+      row->field = g_strdup (_pd_stmt_text (stmt, 2));
+      row->base_value = g_strdup (_pd_stmt_text (stmt, 3));
+      row->mine = g_strdup (_pd_stmt_text (stmt, 4));
+      row->theirs = g_strdup (_pd_stmt_text (stmt, 5));
       row->their_version = sqlite3_column_int64 (stmt, 6);
       g_ptr_array_add (rows, row);
     }
@@ -1898,7 +1577,7 @@ resolve_locked (PdStore             *self,
                    _("This conflict was already resolved"));
       return FALSE;
     }
-  row = require_row (self, type, id, error);
+  row = pd_store_get (self, type, id, error);
   if (row == NULL)
     return FALSE;
   if (keep_mine)
@@ -1942,14 +1621,10 @@ pd_store_sync_resolve (PdStore    *self,
       g_set_error (error, PD_ERROR, PD_ERROR_NOT_FOUND, _("The record no longer exists"));
       return FALSE;
     }
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  if (!resolve_locked (self, type, record_id, field, keep_mine, &released, error))
-    {
-      _pd_store_rollback (self);
-      return FALSE;
-    }
-  if (!_pd_store_commit (self, error))
+  if (!_pd_store_begin (self, error)
+      || !_pd_store_finish (self, resolve_locked (self, type, record_id, field, keep_mine,
+                                                  &released, error),
+                            error))
     return FALSE;
   g_signal_emit_by_name (self, "record-changed", type->name, record_id);
   return TRUE;
@@ -1984,12 +1659,12 @@ repoint_references (PdStore     *self,
         else
           sql = g_strdup_printf ("UPDATE %s SET %s = ?1 WHERE %s = ?2", types[t]->table, f->name,
                                  f->name);
-        if (!exec_bound (self, sql, params, error))
+        if (!_pd_store_exec_bound (self, sql, params, error))
           return FALSE;
       }
   /* Pending payloads name it too (owner_id, updated_by). */
-  return exec_bound (self, "UPDATE change_log SET payload = replace (payload, ?2, ?1) "
-                     "WHERE instr (payload, ?2) > 0", params, error);
+  return _pd_store_exec_bound (self, "UPDATE change_log SET payload = replace (payload, ?2, ?1) "
+                               "WHERE instr (payload, ?2) > 0", params, error);
 }
 
 static gboolean
@@ -2019,7 +1694,7 @@ ensure_user_row (PdStore     *self,
   pd_record_set_string (user, "name", name);
   pd_record_set_string (user, "email", email);
   pd_record_set_string (user, "permissions", permissions);
-  return write_row (self, user, error);
+  return _pd_store_write_row (self, user, error);
 }
 
 static gboolean
@@ -2039,7 +1714,7 @@ adopt_locked (PdStore     *self,
     return FALSE;
   if (local == NULL || g_strcmp0 (local, user_id) == 0)
     return TRUE;
-  local_user = load_row (self, &pd_practice_user_type, local, &local_error);
+  local_user = _pd_store_load_record (self, &pd_practice_user_type, local, &local_error);
   if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
@@ -2047,11 +1722,11 @@ adopt_locked (PdStore     *self,
     }
   if (local_user == NULL || pd_record_get_deleted (local_user))
     return TRUE;
-  return exec_bound (self, "DELETE FROM change_log WHERE collection = 'practice_user' "
-                     "AND record_id = ?1", params, error)
+  return _pd_store_exec_bound (self, "DELETE FROM change_log WHERE collection = 'practice_user' "
+                               "AND record_id = ?1", params, error)
          && repoint_references (self, local, user_id, error)
-         && exec_bound (self, "UPDATE practice_users SET deleted = 1 WHERE id = ?1", params,
-                        error);
+         && _pd_store_exec_bound (self, "UPDATE practice_users SET deleted = 1 WHERE id = ?1",
+                                  params, error);
 }
 
 gboolean
@@ -2065,14 +1740,9 @@ pd_store_sync_adopt_user (PdStore     *self,
   g_return_val_if_fail (PD_IS_STORE (self), FALSE);
   g_return_val_if_fail (user_id != NULL, FALSE);
 
-  if (!_pd_store_begin (self, error))
-    return FALSE;
-  if (!adopt_locked (self, user_id, name, email, permissions, error))
-    {
-      _pd_store_rollback (self);
-      return FALSE;
-    }
-  return _pd_store_commit (self, error);
+  return _pd_store_begin (self, error)
+         && _pd_store_finish (self, adopt_locked (self, user_id, name, email, permissions, error),
+                              error);
 }
 
 gint64
@@ -2562,8 +2232,8 @@ pd_sync_parse_changes (const char  *data,
       || next_ < 0)
     {
       g_set_error (error, PD_ERROR, PD_ERROR_INVALID,
-                   _("The list of changes is not well-formed (at byte %" G_GSIZE_FORMAT ")"),
-                   (gsize) (MIN (j.p, j.end) - data));
+                   _("The list of changes is not well-formed (at byte %lu)"),
+                   (gulong) (MIN (j.p, j.end) - data));
       return NULL;
     }
   *next = next_;

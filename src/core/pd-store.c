@@ -170,11 +170,10 @@ _pd_store_exec (PdStore     *self,
   return TRUE;
 }
 
-/* Steps a statement that returns no rows. */
-static gboolean
-step_done (PdStore  *self,
-           PdStmt   *stmt,
-           GError  **error)
+gboolean
+_pd_store_step_done (PdStore  *self,
+                     PdStmt   *stmt,
+                     GError  **error)
 {
   int rc = sqlite3_step (stmt);
 
@@ -184,6 +183,32 @@ step_done (PdStore  *self,
       return FALSE;
     }
   return TRUE;
+}
+
+PdStmt *
+_pd_store_prepare_bound (PdStore             *self,
+                         const char          *sql,
+                         const char * const  *params,
+                         GError             **error)
+{
+  PdStmt *stmt = _pd_store_prepare (self, sql, error);
+
+  if (stmt == NULL)
+    return NULL;
+  for (guint i = 0; params && params[i]; i++)
+    sqlite3_bind_text (stmt, (int) i + 1, params[i], -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+gboolean
+_pd_store_exec_bound (PdStore             *self,
+                      const char          *sql,
+                      const char * const  *params,
+                      GError             **error)
+{
+  g_autoptr(PdStmt) stmt = _pd_store_prepare_bound (self, sql, params, error);
+
+  return stmt != NULL && _pd_store_step_done (self, stmt, error);
 }
 
 gboolean
@@ -311,6 +336,19 @@ _pd_store_commit (PdStore  *self,
 }
 
 gboolean
+_pd_store_finish (PdStore  *self,
+                  gboolean  ok,
+                  GError  **error)
+{
+  if (!ok)
+    {
+      _pd_store_rollback (self);
+      return FALSE;
+    }
+  return _pd_store_commit (self, error);
+}
+
+gboolean
 pd_store_transaction (PdStore                *self,
                       PdStoreTransactionFunc  func,
                       gpointer                user_data,
@@ -396,18 +434,30 @@ type_sql (PdStore            *self,
   return sql;
 }
 
+PdStmt *
+_pd_store_prepare_select_id (PdStore             *self,
+                             const PdRecordType  *type,
+                             GError             **error)
+{
+  return _pd_store_prepare (self, type_sql (self, type)->select_id, error);
+}
+
+PdStmt *
+_pd_store_prepare_upsert (PdStore             *self,
+                          const PdRecordType  *type,
+                          GError             **error)
+{
+  return _pd_store_prepare (self, type_sql (self, type)->upsert, error);
+}
+
 static PdRecord *
 record_from_row (const PdRecordType *type,
                  sqlite3_stmt       *stmt)
 {
   PdRecord *record = _pd_record_new_empty (type);
 
-  _pd_record_set_meta (record,
-                       (const char *) sqlite3_column_text (stmt, 0),
-                       sqlite3_column_int64 (stmt, 1),
-                       (const char *) sqlite3_column_text (stmt, 2),
-                       (const char *) sqlite3_column_text (stmt, 3),
-                       (const char *) sqlite3_column_text (stmt, 4),
+  _pd_record_set_meta (record, _pd_stmt_text (stmt, 0), sqlite3_column_int64 (stmt, 1),
+                       _pd_stmt_text (stmt, 2), _pd_stmt_text (stmt, 3), _pd_stmt_text (stmt, 4),
                        sqlite3_column_int (stmt, 5) != 0);
   for (guint i = 0; i < type->n_fields; i++)
     {
@@ -424,21 +474,20 @@ record_from_row (const PdRecordType *type,
           _pd_record_load_int (record, i, sqlite3_column_int64 (stmt, col));
           break;
         default:
-          _pd_record_load_string (record, i, (const char *) sqlite3_column_text (stmt, col));
+          _pd_record_load_string (record, i, _pd_stmt_text (stmt, col));
           break;
         }
     }
   return record;
 }
 
-/* The row of ID (tombstoned or not); NULL without error when there is none. */
-static PdRecord *
-load_record (PdStore             *self,
-             const PdRecordType  *type,
-             const char          *id,
-             GError             **error)
+PdRecord *
+_pd_store_load_record (PdStore             *self,
+                       const PdRecordType  *type,
+                       const char          *id,
+                       GError             **error)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (self, type_sql (self, type)->select_id, error);
+  g_autoptr(PdStmt) stmt = _pd_store_prepare_select_id (self, type, error);
   int rc;
 
   if (stmt == NULL)
@@ -452,11 +501,9 @@ load_record (PdStore             *self,
   return NULL;
 }
 
-static char *
-fold_field (PdRecord   *record,
-            guint       index)
+char *
+_pd_store_fold_text (const char *value)
 {
-  const char *value = _pd_record_get_string_index (record, index);
   g_autofree char *stripped = NULL;
 
   if (value == NULL)
@@ -465,23 +512,44 @@ fold_field (PdRecord   *record,
   return *stripped ? pd_text_fold (stripped) : NULL;
 }
 
-static gboolean
-write_row (PdStore   *self,
-           PdRecord  *record,
-           GError   **error)
+static char *
+fold_field (PdRecord   *record,
+            guint       index)
+{
+  return _pd_store_fold_text (_pd_record_get_string_index (record, index));
+}
+
+static void
+bind_fold (sqlite3_stmt *stmt,
+           int           n,
+           const char   *value)
+{
+  char *fold = _pd_store_fold_text (value);
+
+  if (fold)
+    sqlite3_bind_text (stmt, n, fold, -1, g_free);
+  else
+    sqlite3_bind_null (stmt, n);
+}
+
+int
+_pd_store_write_row_rc (PdStore  *self,
+                        PdStmt   *upsert,
+                        PdRecord *record)
 {
   const PdRecordType *type = pd_record_get_record_type (record);
-  TypeSql *sql = type_sql (self, type);
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (self, sql->upsert, error);
+  g_autoptr(PdStmt) stmt = upsert ? upsert : _pd_store_prepare_upsert (self, type, NULL);
   int n = N_META;
+  int rc;
 
   if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, pd_record_get_id (record), -1, SQLITE_TRANSIENT);
+    return sqlite3_errcode (self->db);
+  /* Every bound text lives until the statement is reset, at the end of this function. */
+  sqlite3_bind_text (stmt, 1, pd_record_get_id (record), -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, pd_record_get_version (record));
-  sqlite3_bind_text (stmt, 3, pd_record_get_created_at (record), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 4, pd_record_get_updated_at (record), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 5, pd_record_get_updated_by (record), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 3, pd_record_get_created_at (record), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 4, pd_record_get_updated_at (record), -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 5, pd_record_get_updated_by (record), -1, SQLITE_STATIC);
   sqlite3_bind_int (stmt, 6, pd_record_get_deleted (record));
   for (guint i = 0; i < type->n_fields; i++)
     {
@@ -493,34 +561,38 @@ write_row (PdStore   *self,
       else if (ft == PD_FIELD_INT || ft == PD_FIELD_MONEY || ft == PD_FIELD_PERCENT
                || ft == PD_FIELD_BOOL)
         sqlite3_bind_int64 (stmt, n, _pd_record_get_int_index (record, i));
-      else
+      else if (ft == PD_FIELD_REF_LIST)
         sqlite3_bind_text (stmt, n, _pd_record_dup_canonical_index (record, i), -1, g_free);
+      else
+        sqlite3_bind_text (stmt, n, _pd_record_get_string_index (record, i), -1, SQLITE_STATIC);
     }
   for (guint i = 0; i < type->n_fields; i++)
     if (type->fields[i].flags & PD_FIELD_FLAG_UNIQUE_NOCASE)
-      {
-        char *fold = fold_field (record, i);
-
-        if (fold)
-          sqlite3_bind_text (stmt, ++n, fold, -1, g_free);
-        else
-          sqlite3_bind_null (stmt, ++n);
-      }
+      bind_fold (stmt, ++n, _pd_record_get_string_index (record, i));
   /* The first name of a person's identity key, folded as the import folds it. */
   if (type == &pd_person_type)
-    {
-      char *fold = fold_field (record, _pd_record_type_field_index (type, "first_name"));
-
-      if (fold)
-        sqlite3_bind_text (stmt, ++n, fold, -1, g_free);
-      else
-        sqlite3_bind_null (stmt, ++n);
-    }
-  return step_done (self, stmt, error);
+    bind_fold (stmt, ++n, pd_record_get_string (record, "first_name"));
+  rc = sqlite3_step (stmt);
+  return rc == SQLITE_ROW ? SQLITE_DONE : rc;
 }
 
-static char *
-record_payload (PdRecord *record)
+gboolean
+_pd_store_write_row (PdStore   *self,
+                     PdRecord  *record,
+                     GError   **error)
+{
+  int rc = _pd_store_write_row_rc (self, NULL, record);
+
+  if (rc != SQLITE_DONE)
+    {
+      _pd_store_set_error (self, rc, error);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+char *
+_pd_store_record_json_text (PdRecord *record)
 {
   g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
 
@@ -528,18 +600,22 @@ record_payload (PdRecord *record)
   return json_to_string (node, FALSE);
 }
 
-static gboolean
-write_change (PdStore   *self,
-              PdRecord  *record,
-              gint64     base_version,
-              GError   **error)
+gboolean
+_pd_store_write_change (PdStore     *self,
+                        PdRecord    *record,
+                        gint64       base_version,
+                        gboolean     deleted,
+                        const char  *created_at,
+                        gint64       audit_seq,
+                        GError     **error)
 {
   g_autoptr(PdStmt) stmt = NULL;
 
   stmt = _pd_store_prepare (self,
                             "INSERT INTO change_log (key, collection, record_id, base_version, "
                             "deleted, payload, created_at, audit_seq) VALUES (?1, ?2, ?3, ?4, "
-                            "?5, ?6, ?7, (SELECT COALESCE (MAX (seq), 0) FROM audit))",
+                            "?5, ?6, ?7, CASE WHEN ?8 >= 0 THEN ?8 ELSE "
+                            "(SELECT COALESCE (MAX (seq), 0) FROM audit) END)",
                             error);
   if (stmt == NULL)
     return FALSE;
@@ -547,14 +623,26 @@ write_change (PdStore   *self,
   sqlite3_bind_text (stmt, 2, pd_record_get_record_type (record)->name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 3, pd_record_get_id (record), -1, SQLITE_TRANSIENT);
   sqlite3_bind_int64 (stmt, 4, base_version);
-  sqlite3_bind_int (stmt, 5, pd_record_get_deleted (record));
-  sqlite3_bind_text (stmt, 6, record_payload (record), -1, g_free);
-  sqlite3_bind_text (stmt, 7, pd_record_get_updated_at (record), -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
+  sqlite3_bind_int (stmt, 5, deleted);
+  sqlite3_bind_text (stmt, 6, _pd_store_record_json_text (record), -1, g_free);
+  sqlite3_bind_text (stmt, 7, created_at, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_int64 (stmt, 8, audit_seq);
+  return _pd_store_step_done (self, stmt, error);
 }
 
-static const char *
-record_partner_id (PdRecord *record)
+/* A local write's entry: the record as saved, its audit rows since the last one. */
+static gboolean
+write_change (PdStore   *self,
+              PdRecord  *record,
+              gint64     base_version,
+              GError   **error)
+{
+  return _pd_store_write_change (self, record, base_version, pd_record_get_deleted (record),
+                                 pd_record_get_updated_at (record), -1, error);
+}
+
+const char *
+_pd_store_partner_id_of (PdRecord *record)
 {
   const PdRecordType *type = pd_record_get_record_type (record);
 
@@ -565,14 +653,17 @@ record_partner_id (PdRecord *record)
   return pd_record_get_string (record, type->partner_field);
 }
 
-static gboolean
-write_audit (PdStore     *self,
-             PdRecord    *record,
-             const char  *action,
-             const char  *field,
-             const char  *old_value,
-             const char  *new_value,
-             GError     **error)
+gboolean
+_pd_store_write_audit (PdStore     *self,
+                       PdRecord    *record,
+                       const char  *at,
+                       const char  *who,
+                       const char  *address,
+                       const char  *action,
+                       const char  *field,
+                       const char  *old_value,
+                       const char  *new_value,
+                       GError     **error)
 {
   g_autoptr(PdStmt) stmt = NULL;
 
@@ -583,18 +674,33 @@ write_audit (PdStore     *self,
                             error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, pd_record_get_updated_at (record), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, self->actor_name, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 1, at, -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 2, who, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 3, pd_record_get_record_type (record)->name, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, pd_record_get_id (record), -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 5, record_partner_id (record), -1, SQLITE_TRANSIENT);
+  sqlite3_bind_text (stmt, 5, _pd_store_partner_id_of (record), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, pd_record_get_title (record), -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 7, action, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 8, field, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 9, old_value, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 10, new_value, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 11, self->actor_address, -1, SQLITE_TRANSIENT);
-  return step_done (self, stmt, error);
+  sqlite3_bind_text (stmt, 11, address, -1, SQLITE_TRANSIENT);
+  return _pd_store_step_done (self, stmt, error);
+}
+
+/* A local write's audit row: now, by the actor, from the actor's address. */
+static gboolean
+write_audit (PdStore     *self,
+             PdRecord    *record,
+             const char  *action,
+             const char  *field,
+             const char  *old_value,
+             const char  *new_value,
+             GError     **error)
+{
+  return _pd_store_write_audit (self, record, pd_record_get_updated_at (record),
+                                self->actor_name, self->actor_address, action, field,
+                                old_value, new_value, error);
 }
 
 /* Validation */
@@ -918,10 +1024,10 @@ refresh_actor_name (PdStore *self)
   g_autoptr(PdRecord) actor = NULL;
 
   if (self->actor)
-    actor = load_record (self, &pd_practice_user_type, self->actor, NULL);
+    actor = _pd_store_load_record (self, &pd_practice_user_type, self->actor, NULL);
   /* The server writes as partner users too (a partner's booking). */
   if (self->actor && actor == NULL)
-    actor = load_record (self, &pd_partner_user_type, self->actor, NULL);
+    actor = _pd_store_load_record (self, &pd_partner_user_type, self->actor, NULL);
   g_free (self->actor_name);
   self->actor_name = g_strdup (actor ? pd_record_get_title (actor) : NULL);
 }
@@ -945,7 +1051,7 @@ save_locked (PdStore   *self,
   _pd_record_set_meta (work, pd_record_get_id (work), base + 1,
                        old ? pd_record_get_created_at (old) : now, now, self->actor,
                        old ? pd_record_get_deleted (old) : FALSE);
-  if (!write_row (self, work, error) || !write_change (self, work, base, error))
+  if (!_pd_store_write_row (self, work, error) || !write_change (self, work, base, error))
     return FALSE;
   if (old == NULL ? !write_audit (self, work, "create", NULL, NULL, NULL, error)
                   : !write_field_audit (self, work, old, &changed, error))
@@ -979,7 +1085,7 @@ pd_store_save (PdStore   *self,
     return FALSE;
   if (!_pd_store_begin (self, error))
     return FALSE;
-  old = load_record (self, type, pd_record_get_id (work), &local_error);
+  old = _pd_store_load_record (self, type, pd_record_get_id (work), &local_error);
   if (local_error || !save_locked (self, work, old, &noop, &local_error))
     {
       _pd_store_rollback (self);
@@ -1010,7 +1116,7 @@ _pd_store_insert_record (PdStore     *self,
   if (!set_invalid_error (record, errors, error))
     return FALSE;
   _pd_record_set_meta (record, pd_record_get_id (record), 1, now, now, self->actor, FALSE);
-  if (!write_row (self, record, error) || !write_change (self, record, 0, error)
+  if (!_pd_store_write_row (self, record, error) || !write_change (self, record, 0, error)
       || !write_audit (self, record, "create", NULL, NULL, audit_new_value, error))
     return FALSE;
   queue_changed (self, pd_record_get_record_type (record)->name, pd_record_get_id (record));
@@ -1037,7 +1143,7 @@ set_deleted (PdStore             *self,
 
   if (!_pd_store_begin (self, error))
     return FALSE;
-  record = load_record (self, type, id, error);
+  record = _pd_store_load_record (self, type, id, error);
   if (record == NULL)
     {
       if (error && *error == NULL)
@@ -1060,7 +1166,7 @@ set_deleted (PdStore             *self,
   base = pd_record_get_version (record);
   _pd_record_set_meta (record, id, base + 1, pd_record_get_created_at (record), now,
                        self->actor, deleted);
-  if (!write_row (self, record, error) || !write_change (self, record, base, error)
+  if (!_pd_store_write_row (self, record, error) || !write_change (self, record, base, error)
       || !write_audit (self, record, deleted ? "delete" : "restore", NULL, NULL, NULL, error))
     {
       _pd_store_rollback (self);
@@ -1105,7 +1211,7 @@ _pd_store_dup_title (PdStore            *store,
 
   if (id == NULL)
     return NULL;
-  record = load_record (store, type, id, NULL);
+  record = _pd_store_load_record (store, type, id, NULL);
   return record ? g_strdup (pd_record_get_title (record)) : NULL;
 }
 
@@ -1121,7 +1227,7 @@ pd_store_get (PdStore             *self,
   g_return_val_if_fail (PD_IS_STORE (self), NULL);
   g_return_val_if_fail (type != NULL && id != NULL, NULL);
 
-  record = load_record (self, type, id, &local_error);
+  record = _pd_store_load_record (self, type, id, &local_error);
   if (local_error)
     g_propagate_error (error, g_steal_pointer (&local_error));
   else if (record == NULL)
@@ -1219,13 +1325,6 @@ pd_store_count (PdStore            *self,
   return sqlite3_column_int64 (stmt, 0);
 }
 
-static const char *
-column_text (sqlite3_stmt *stmt,
-             int           col)
-{
-  return (const char *) sqlite3_column_text (stmt, col);
-}
-
 GPtrArray *
 pd_store_list_history (PdStore     *self,
                        const char  *partner_id,
@@ -1249,11 +1348,11 @@ pd_store_list_history (PdStore     *self,
   entries = g_ptr_array_new_with_free_func (g_object_unref);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     g_ptr_array_add (entries,
-                     pd_audit_entry_new (sqlite3_column_int64 (stmt, 0), column_text (stmt, 1),
-                                         column_text (stmt, 2), column_text (stmt, 3),
-                                         column_text (stmt, 4), column_text (stmt, 5),
-                                         column_text (stmt, 6), column_text (stmt, 7),
-                                         column_text (stmt, 8), column_text (stmt, 9)));
+                     pd_audit_entry_new (sqlite3_column_int64 (stmt, 0), _pd_stmt_text (stmt, 1),
+                                         _pd_stmt_text (stmt, 2), _pd_stmt_text (stmt, 3),
+                                         _pd_stmt_text (stmt, 4), _pd_stmt_text (stmt, 5),
+                                         _pd_stmt_text (stmt, 6), _pd_stmt_text (stmt, 7),
+                                         _pd_stmt_text (stmt, 8), _pd_stmt_text (stmt, 9)));
   if (rc != SQLITE_DONE)
     {
       _pd_store_set_error (self, rc, error);
@@ -1268,7 +1367,7 @@ ref_title (PdStore            *self,
            const PdRecordType *type,
            const char         *id)
 {
-  g_autoptr(PdRecord) record = load_record (self, type, id, NULL);
+  g_autoptr(PdRecord) record = _pd_store_load_record (self, type, id, NULL);
 
   if (record == NULL || *pd_record_get_title (record) == '\0')
     return g_strdup (id);
@@ -1352,39 +1451,25 @@ pd_change_free (PdChange *change)
 }
 
 GPtrArray *
-pd_store_list_changes (PdStore  *self,
-                       gint64    after_seq,
-                       guint     limit,
-                       GError  **error)
+_pd_store_read_changes (PdStore  *self,
+                        PdStmt   *stmt,
+                        GError  **error)
 {
-  g_autoptr(GPtrArray) changes = NULL;
-  g_autoptr(PdStmt) stmt = NULL;
+  g_autoptr(GPtrArray) changes = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_change_free);
   int rc;
 
-  g_return_val_if_fail (PD_IS_STORE (self), NULL);
-
-  stmt = _pd_store_prepare (self,
-                            "SELECT seq, key, collection, record_id, base_version, deleted, "
-                            "payload, created_at, audit_seq FROM change_log WHERE seq > ?1 "
-                            "ORDER BY seq LIMIT ?2",
-                            error);
-  if (stmt == NULL)
-    return NULL;
-  sqlite3_bind_int64 (stmt, 1, after_seq);
-  sqlite3_bind_int64 (stmt, 2, limit);
-  changes = g_ptr_array_new_with_free_func ((GDestroyNotify) pd_change_free);
   while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
     {
       PdChange *change = g_new0 (PdChange, 1);
 
       change->seq = sqlite3_column_int64 (stmt, 0);
-      change->key = g_strdup (column_text (stmt, 1));
-      change->collection = g_strdup (column_text (stmt, 2));
-      change->record_id = g_strdup (column_text (stmt, 3));
+      change->key = g_strdup (_pd_stmt_text (stmt, 1));
+      change->collection = g_strdup (_pd_stmt_text (stmt, 2));
+      change->record_id = g_strdup (_pd_stmt_text (stmt, 3));
       change->base_version = sqlite3_column_int64 (stmt, 4);
       change->deleted = sqlite3_column_int (stmt, 5) != 0;
-      change->payload = g_strdup (column_text (stmt, 6));
-      change->created_at = g_strdup (column_text (stmt, 7));
+      change->payload = g_strdup (_pd_stmt_text (stmt, 6));
+      change->created_at = g_strdup (_pd_stmt_text (stmt, 7));
       change->audit_seq = sqlite3_column_int64 (stmt, 8);
       g_ptr_array_add (changes, change);
     }
@@ -1394,6 +1479,25 @@ pd_store_list_changes (PdStore  *self,
       return NULL;
     }
   return g_steal_pointer (&changes);
+}
+
+GPtrArray *
+pd_store_list_changes (PdStore  *self,
+                       gint64    after_seq,
+                       guint     limit,
+                       GError  **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+
+  g_return_val_if_fail (PD_IS_STORE (self), NULL);
+
+  stmt = _pd_store_prepare (self, "SELECT " PD_STORE_CHANGE_COLUMNS " FROM change_log WHERE seq > ?1 "
+                            "ORDER BY seq LIMIT ?2", error);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_int64 (stmt, 1, after_seq);
+  sqlite3_bind_int64 (stmt, 2, limit);
+  return _pd_store_read_changes (self, stmt, error);
 }
 
 /* Settings */
@@ -1413,7 +1517,7 @@ pd_store_get_setting (PdStore    *self,
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return NULL;
-  return g_strdup (column_text (stmt, 0));
+  return g_strdup (_pd_stmt_text (stmt, 0));
 }
 
 gboolean
@@ -1436,7 +1540,7 @@ pd_store_set_setting (PdStore     *self,
     return FALSE;
   sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 2, value, -1, SQLITE_STATIC);
-  if (!step_done (self, stmt, error))
+  if (!_pd_store_step_done (self, stmt, error))
     return FALSE;
   if (strcmp (key, "currency") == 0)
     pd_money_set_currency (value);

@@ -119,15 +119,6 @@ pd_server_token_hash (const char *token)
 }
 
 static char *
-timestamp_in (gint64 seconds)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) then = g_date_time_add_seconds (now, (gdouble) seconds);
-
-  return g_date_time_format (then, "%Y-%m-%dT%H:%M:%SZ");
-}
-
-static char *
 fold_email (const char *email)
 {
   g_autofree char *stripped = g_strstrip (g_strdup (email));
@@ -136,30 +127,13 @@ fold_email (const char *email)
 }
 
 static gboolean
-step_ok (PdStore  *store,
-         PdStmt   *stmt,
-         GError  **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_DONE || rc == SQLITE_ROW)
-    return TRUE;
-  _pd_store_set_error (store, rc, error);
-  return FALSE;
-}
-
-static gboolean
 end_sessions (PdStore     *store,
               const char  *user_id,
               GError     **error)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (store, "DELETE FROM sessions WHERE user_id = ?1",
-                                              error);
+  const char *params[] = { user_id, NULL };
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, user_id, -1, SQLITE_STATIC);
-  return step_ok (store, stmt, error);
+  return _pd_store_exec_bound (store, "DELETE FROM sessions WHERE user_id = ?1", params, error);
 }
 
 gboolean
@@ -273,9 +247,9 @@ load_principal (PdStore    *store,
   principal->user_id = g_strdup (user_id);
   principal->partner_user = partner;
   if (partner)
-    principal->partner_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+    principal->partner_id = g_strdup (_pd_stmt_text (stmt, 0));
   else
-    principal->permissions = pd_permissions_parse ((const char *) sqlite3_column_text (stmt, 0));
+    principal->permissions = pd_permissions_parse (_pd_stmt_text (stmt, 0));
   return principal;
 }
 
@@ -306,13 +280,9 @@ static void
 delete_session (PdStore    *store,
                 const char *token_hash)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (store, "DELETE FROM sessions WHERE token_hash = ?1",
-                                              NULL);
+  const char *params[] = { token_hash, NULL };
 
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_STATIC);
-  sqlite3_step (stmt);
+  _pd_store_exec_bound (store, "DELETE FROM sessions WHERE token_hash = ?1", params, NULL);
 }
 
 /* Keeps an active session alive: at most once a minute (or half the timeout, if shorter). */
@@ -322,20 +292,15 @@ touch_session (PdServer   *self,
                const char *last_used_at)
 {
   guint timeout = self->config.session_idle_timeout;
-  g_autofree char *stale = timestamp_in (-(gint64) MIN (60, timeout / 2));
+  g_autofree char *stale = pd_server_timestamp_in (-(gint64) MIN (60, timeout / 2));
   g_autofree char *now = NULL;
-  g_autoptr(PdStmt) stmt = NULL;
+  const char *params[] = { token_hash, NULL, NULL };
 
   if (g_strcmp0 (last_used_at, stale) > 0)
     return;
-  stmt = _pd_store_prepare (self->store,
-                            "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1", NULL);
-  if (stmt == NULL)
-    return;
-  now = pd_timestamp_now ();
-  sqlite3_bind_text (stmt, 1, token_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, now, -1, SQLITE_STATIC);
-  sqlite3_step (stmt);
+  params[1] = now = pd_timestamp_now ();
+  _pd_store_exec_bound (self->store, "UPDATE sessions SET last_used_at = ?2 WHERE token_hash = ?1",
+                        params, NULL);
 }
 
 PdPrincipal *
@@ -367,12 +332,12 @@ pd_server_authenticate (PdServer          *self,
   sqlite3_bind_text (stmt, 1, hash, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) == SQLITE_ROW)
     {
-      user_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-      kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-      last_used = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+      user_id = g_strdup (_pd_stmt_text (stmt, 0));
+      kind = g_strdup (_pd_stmt_text (stmt, 1));
+      last_used = g_strdup (_pd_stmt_text (stmt, 2));
     }
   _pd_stmt_release (g_steal_pointer (&stmt));
-  cutoff = timestamp_in (-(gint64) self->config.session_idle_timeout);
+  cutoff = pd_server_timestamp_in (-(gint64) self->config.session_idle_timeout);
   if (user_id == NULL || g_strcmp0 (last_used, cutoff) < 0)
     {
       if (user_id)
@@ -408,7 +373,7 @@ rate_retry_after (PdStore    *store,
                   const char *scope,
                   guint       limit)
 {
-  g_autofree char *cutoff = timestamp_in (-RATE_WINDOW_SECONDS);
+  g_autofree char *cutoff = pd_server_timestamp_in (-RATE_WINDOW_SECONDS);
   g_autoptr(PdStmt) stmt = NULL;
   g_autoptr(GDateTime) at = NULL;
   g_autoptr(GDateTime) now = NULL;
@@ -424,7 +389,7 @@ rate_retry_after (PdStore    *store,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return 0;
   /* The LIMIT-th newest failure in the window: once it ages out, one more try is allowed. */
-  at = g_date_time_new_from_iso8601 ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  at = g_date_time_new_from_iso8601 (_pd_stmt_text (stmt, 0), NULL);
   if (at == NULL)
     return 0;
   now = g_date_time_new_now_utc ();
@@ -437,37 +402,23 @@ record_failure (PdStore    *store,
                 const char *scope)
 {
   g_autofree char *now = pd_timestamp_now ();
-  g_autofree char *cutoff = timestamp_in (-RATE_WINDOW_SECONDS);
-  g_autoptr(PdStmt) prune = _pd_store_prepare (store, "DELETE FROM login_failures "
-                                               "WHERE scope = ?1 AND at <= ?2", NULL);
-  g_autoptr(PdStmt) insert = NULL;
+  g_autofree char *cutoff = pd_server_timestamp_in (-RATE_WINDOW_SECONDS);
+  const char *prune[] = { scope, cutoff, NULL };
+  const char *insert[] = { scope, now, NULL };
 
-  if (prune)
-    {
-      sqlite3_bind_text (prune, 1, scope, -1, SQLITE_STATIC);
-      sqlite3_bind_text (prune, 2, cutoff, -1, SQLITE_STATIC);
-      sqlite3_step (prune);
-    }
-  insert = _pd_store_prepare (store, "INSERT INTO login_failures (scope, at) VALUES (?1, ?2)",
-                              NULL);
-  if (insert == NULL)
-    return;
-  sqlite3_bind_text (insert, 1, scope, -1, SQLITE_STATIC);
-  sqlite3_bind_text (insert, 2, now, -1, SQLITE_STATIC);
-  sqlite3_step (insert);
+  _pd_store_exec_bound (store, "DELETE FROM login_failures WHERE scope = ?1 AND at <= ?2", prune,
+                        NULL);
+  _pd_store_exec_bound (store, "INSERT INTO login_failures (scope, at) VALUES (?1, ?2)", insert,
+                        NULL);
 }
 
 static void
 clear_failures (PdStore    *store,
                 const char *scope)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (store, "DELETE FROM login_failures WHERE scope = ?1",
-                                              NULL);
+  const char *params[] = { scope, NULL };
 
-  if (stmt == NULL)
-    return;
-  sqlite3_bind_text (stmt, 1, scope, -1, SQLITE_STATIC);
-  sqlite3_step (stmt);
+  _pd_store_exec_bound (store, "DELETE FROM login_failures WHERE scope = ?1", params, NULL);
 }
 
 static gboolean
@@ -676,9 +627,9 @@ lookup_credentials (PdServer   *self,
   sqlite3_bind_text (stmt, 1, email_fold, -1, SQLITE_STATIC);
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return;
-  s->user_id = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  s->kind = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-  s->hash = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
+  s->user_id = g_strdup (_pd_stmt_text (stmt, 0));
+  s->kind = g_strdup (_pd_stmt_text (stmt, 1));
+  s->hash = g_strdup (_pd_stmt_text (stmt, 2));
 }
 
 static const char *
@@ -747,15 +698,6 @@ sign_out (PdServer          *self,
   soup_server_message_set_status (msg, SOUP_STATUS_NO_CONTENT, NULL);
 }
 
-void
-pd_server_reply_method_not_allowed (SoupServerMessage *msg,
-                                    const char        *allow)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  pd_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                         _("This method is not allowed here."), NULL);
-}
-
 static void
 session_cb (SoupServer        *server,
             SoupServerMessage *msg,
@@ -767,8 +709,7 @@ session_cb (SoupServer        *server,
   const char *method = soup_server_message_get_method (msg);
 
   if (strcmp (path, "/api/v1/session") != 0)
-    pd_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
-                           _("There is nothing at this address."), NULL);
+    pd_server_reply_not_found (msg);
   else if (strcmp (method, "POST") == 0)
     sign_in (self, msg);
   else if (strcmp (method, "DELETE") == 0)

@@ -43,7 +43,7 @@ static char *
 column_dup (PdStmt *stmt,
             int     column)
 {
-  return g_strdup ((const char *) sqlite3_column_text (stmt, column));
+  return g_strdup (_pd_stmt_text (stmt, column));
 }
 
 static Invitation *
@@ -72,28 +72,6 @@ invitation_lookup (PdStore    *store,
   return inv;
 }
 
-static gboolean
-step_done (PdStore  *store,
-           PdStmt   *stmt,
-           GError  **error)
-{
-  int rc = sqlite3_step (stmt);
-
-  if (rc == SQLITE_DONE)
-    return TRUE;
-  _pd_store_set_error (store, rc, error);
-  return FALSE;
-}
-
-static char *
-timestamp_in_days (int days)
-{
-  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
-  g_autoptr(GDateTime) later = g_date_time_add_days (now, days);
-
-  return g_date_time_format (later, "%Y-%m-%dT%H:%M:%SZ");
-}
-
 /* Ends every unused invitation of RECORD_ID (a new one was issued, or one was accepted). */
 static gboolean
 invalidate_open (PdStore     *store,
@@ -101,16 +79,10 @@ invalidate_open (PdStore     *store,
                  GError     **error)
 {
   g_autofree char *now = pd_timestamp_now ();
-  g_autoptr(PdStmt) stmt = NULL;
+  const char *params[] = { record_id, now, NULL };
 
-  stmt = _pd_store_prepare (store, "UPDATE invitations SET expires_at = ?2 "
-                            "WHERE record_id = ?1 AND used_at IS NULL AND expires_at > ?2",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, record_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
-  return step_done (store, stmt, error);
+  return _pd_store_exec_bound (store, "UPDATE invitations SET expires_at = ?2 WHERE record_id = ?1 "
+                               "AND used_at IS NULL AND expires_at > ?2", params, error);
 }
 
 static const char *
@@ -136,7 +108,7 @@ pd_server_invite_create (PdStore     *store,
   g_autofree char *token = NULL;
   g_autofree char *hash = NULL;
   g_autofree char *now = pd_timestamp_now ();
-  g_autofree char *expires = timestamp_in_days (INVITE_DAYS);
+  g_autofree char *expires = pd_server_timestamp_in (INVITE_DAYS * 24 * 3600);
   g_autofree char *base = g_strdup (public_url);
   g_autoptr(PdStmt) stmt = NULL;
 
@@ -160,7 +132,7 @@ pd_server_invite_create (PdStore     *store,
   sqlite3_bind_text (stmt, 5, email, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 6, now, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 7, expires, -1, SQLITE_TRANSIENT);
-  if (!step_done (store, stmt, error))
+  if (!_pd_store_step_done (store, stmt, error))
     return NULL;
   while (g_str_has_suffix (base, "/"))
     base[strlen (base) - 1] = '\0';
@@ -736,15 +708,10 @@ mark_used (PdStore     *store,
            GError     **error)
 {
   g_autofree char *now = pd_timestamp_now ();
-  g_autoptr(PdStmt) stmt = NULL;
+  const char *params[] = { inv->token_hash, now, NULL };
 
-  stmt = _pd_store_prepare (store, "UPDATE invitations SET used_at = ?2 "
-                            "WHERE token_hash = ?1 AND used_at IS NULL", error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, inv->token_hash, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, now, -1, SQLITE_TRANSIENT);
-  if (!step_done (store, stmt, error))
+  if (!_pd_store_exec_bound (store, "UPDATE invitations SET used_at = ?2 "
+                             "WHERE token_hash = ?1 AND used_at IS NULL", params, error))
     return FALSE;
   if (sqlite3_changes (store->db) != 1)
     {

@@ -80,15 +80,21 @@ header_safe (const char *text)
 }
 
 static void
+kick (MailWorker *worker)
+{
+  g_mutex_lock (&worker->lock);
+  worker->kicked = TRUE;
+  g_cond_signal (&worker->cond);
+  g_mutex_unlock (&worker->lock);
+}
+
+static void
 kick_after_commit (gpointer data)
 {
   MailWorker *worker = data;
 
   worker->idle_id = 0;
-  g_mutex_lock (&worker->lock);
-  worker->kicked = TRUE;
-  g_cond_signal (&worker->cond);
-  g_mutex_unlock (&worker->lock);
+  kick (worker);
 }
 
 gboolean
@@ -119,11 +125,8 @@ pd_server_mail_enqueue (PdServer    *self,
   sqlite3_bind_text (stmt, 3, body, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 4, now, -1, SQLITE_TRANSIENT);
   sqlite3_bind_text (stmt, 5, due, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      _pd_store_set_error (self->store, sqlite3_errcode (sqlite3_db_handle (stmt)), error);
-      return FALSE;
-    }
+  if (!_pd_store_step_done (self->store, stmt, error))
+    return FALSE;
   /* The request's transaction commits before the main loop runs this. */
   if (worker && worker->idle_id == 0)
     worker->idle_id = g_idle_add_once (kick_after_commit, worker);
@@ -415,9 +418,9 @@ next_due (MailWorker *worker,
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return FALSE;
   mail->id = sqlite3_column_int64 (stmt, 0);
-  mail->recipient = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-  mail->subject = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  mail->body = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
+  mail->recipient = g_strdup (_pd_stmt_text (stmt, 1));
+  mail->subject = g_strdup (_pd_stmt_text (stmt, 2));
+  mail->body = g_strdup (_pd_stmt_text (stmt, 3));
   mail->attempts = sqlite3_column_int (stmt, 4);
   return TRUE;
 }
@@ -506,7 +509,7 @@ next_wake (MailWorker *worker)
   if (stmt == NULL || sqlite3_step (stmt) != SQLITE_ROW
       || sqlite3_column_type (stmt, 0) == SQLITE_NULL)
     return wake;
-  due = g_date_time_new_from_iso8601 ((const char *) sqlite3_column_text (stmt, 0), NULL);
+  due = g_date_time_new_from_iso8601 (_pd_stmt_text (stmt, 0), NULL);
   wall = g_date_time_new_now_utc ();
   if (due == NULL)
     return wake;
@@ -643,14 +646,8 @@ pd_server_mail_start (PdServer *self)
 void
 pd_server_mail_kick (PdServer *self)
 {
-  MailWorker *worker = self->mail;
-
-  if (worker == NULL)
-    return;
-  g_mutex_lock (&worker->lock);
-  worker->kicked = TRUE;
-  g_cond_signal (&worker->cond);
-  g_mutex_unlock (&worker->lock);
+  if (self->mail)
+    kick (self->mail);
 }
 
 void

@@ -248,116 +248,6 @@ get_bookings (PdServer          *self,
   pd_server_reply_json (msg, SOUP_STATUS_OK, node);
 }
 
-/* POST /api/v1/partner/bookings: idempotency (the table the record writes use) */
-
-typedef struct {
-  int   status;
-  char *response;
-  char *user_id;
-  char *request_sha256;
-} StoredAnswer;
-
-static void
-stored_answer_clear (StoredAnswer *answer)
-{
-  g_free (answer->response);
-  g_free (answer->user_id);
-  g_free (answer->request_sha256);
-}
-G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (StoredAnswer, stored_answer_clear)
-
-static char *
-request_digest (SoupServerMessage *msg)
-{
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
-
-  g_checksum_update (sum, (const guchar *) "POST ", 5);
-  g_checksum_update (sum, (const guchar *) path, strlen (path));
-  g_checksum_update (sum, (const guchar *) "\n", 1);
-  g_checksum_update (sum, (const guchar *) body->data, body->length);
-  return g_strdup (g_checksum_get_string (sum));
-}
-
-static gboolean
-stored_answer_find (PdStore      *store,
-                    const char   *key,
-                    StoredAnswer *answer)
-{
-  g_autoptr(PdStmt) stmt = NULL;
-
-  stmt = _pd_store_prepare (store, "SELECT status, response, user_id, request_sha256 "
-                            "FROM idempotency WHERE key = ?1", NULL);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return FALSE;
-  answer->status = sqlite3_column_int (stmt, 0);
-  answer->response = g_strdup ((const char *) sqlite3_column_text (stmt, 1));
-  answer->user_id = g_strdup ((const char *) sqlite3_column_text (stmt, 2));
-  answer->request_sha256 = g_strdup ((const char *) sqlite3_column_text (stmt, 3));
-  return TRUE;
-}
-
-static gboolean
-stored_answer_insert (PdStore     *store,
-                      const char  *key,
-                      const char  *user_id,
-                      const char  *digest,
-                      int          status,
-                      const char  *response,
-                      GError     **error)
-{
-  g_autofree char *now = pd_timestamp_now ();
-  g_autoptr(PdStmt) stmt = NULL;
-  int rc;
-
-  stmt = _pd_store_prepare (store, "INSERT INTO idempotency (key, user_id, request_sha256, "
-                            "status, response, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
-                            error);
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 3, digest, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_int (stmt, 4, status);
-  sqlite3_bind_text (stmt, 5, response, -1, SQLITE_TRANSIENT);
-  sqlite3_bind_text (stmt, 6, now, -1, SQLITE_TRANSIENT);
-  rc = sqlite3_step (stmt);
-  if (rc == SQLITE_DONE)
-    return TRUE;
-  _pd_store_set_error (store, rc, error);
-  return FALSE;
-}
-
-/* TRUE when the request was answered from the table (a replay or a reused key). */
-static gboolean
-replayed (PdServer          *self,
-          SoupServerMessage *msg,
-          const char        *key,
-          const char        *user_id,
-          const char        *digest)
-{
-  g_auto(StoredAnswer) answer = { 0 };
-
-  if (!stored_answer_find (self->store, key, &answer))
-    return FALSE;
-  if (g_strcmp0 (answer.user_id, user_id) != 0
-      || g_strcmp0 (answer.request_sha256, digest) != 0)
-    {
-      pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
-                             _("This Idempotency-Key was already used for another request."),
-                             NULL);
-      return TRUE;
-    }
-  soup_server_message_set_status (msg, answer.status, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_COPY, answer.response,
-                                    strlen (answer.response));
-  return TRUE;
-}
-
 /* POST /api/v1/partner/bookings: the request */
 
 typedef struct {
@@ -479,8 +369,8 @@ book_cb (PdStore  *store,
     return FALSE;
   json_node_take_object (node, booking_json (partner, booking));
   data->response = json_to_string (node, FALSE);
-  return stored_answer_insert (store, data->key, data->caller->principal->user_id,
-                               data->digest, SOUP_STATUS_CREATED, data->response, error);
+  return pd_server_idempotency_store (store, data->key, data->caller->principal->user_id,
+                                      data->digest, SOUP_STATUS_CREATED, data->response, error);
 }
 
 /* The cell's refusal, as the desktop words it; FALSE when it replied. */
@@ -511,11 +401,11 @@ book (PdServer          *self,
 {
   g_auto(BookingRequest) request = { 0 };
   g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
-  g_autofree char *digest = request_digest (msg);
+  g_autofree char *digest = pd_server_request_sha256 (msg);
   g_autoptr(GError) error = NULL;
   BookData data = { caller, &request, key, digest, NULL };
 
-  if (replayed (self, msg, key, caller->principal->user_id, digest))
+  if (pd_server_idempotency_replay (self, msg, key, caller->principal->user_id, digest, FALSE))
     return;
   parse_booking (self->store, body, &request, fields);
   if (g_hash_table_size (fields) > 0)
@@ -537,9 +427,7 @@ book (PdServer          *self,
       g_free (data.response);
       return;
     }
-  soup_server_message_set_status (msg, SOUP_STATUS_CREATED, NULL);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, data.response,
-                                    strlen (data.response));
+  pd_server_reply_json_text (msg, SOUP_STATUS_CREATED, data.response);
 }
 
 static void
@@ -571,15 +459,6 @@ post_booking (PdServer          *self,
 /* Routing */
 
 static void
-reply_method_not_allowed (SoupServerMessage *msg,
-                          const char        *allow)
-{
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
-  pd_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
-                         _("This method is not allowed here."), NULL);
-}
-
-static void
 partner_cb (SoupServer        *server,
             SoupServerMessage *msg,
             const char        *path,
@@ -594,13 +473,12 @@ partner_cb (SoupServer        *server,
 
   if (!bookables && !bookings)
     {
-      pd_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
-                             _("There is nothing at this address."), NULL);
+      pd_server_reply_not_found (msg);
       return;
     }
   if (method != SOUP_METHOD_GET && !(bookings && method == SOUP_METHOD_POST))
     {
-      reply_method_not_allowed (msg, bookings ? "GET, POST" : "GET");
+      pd_server_reply_method_not_allowed (msg, bookings ? "GET, POST" : "GET");
       return;
     }
   if (!caller_load (self, msg, &caller))

@@ -60,6 +60,15 @@ void        pd_server_reply_error (SoupServerMessage *msg,
 void        pd_server_reply_json  (SoupServerMessage *msg,
                                    guint              status,
                                    JsonNode          *node);
+/* JSON already written as text (taken). */
+void        pd_server_reply_json_text (SoupServerMessage *msg,
+                                       guint              status,
+                                       char              *json);
+/* 404 "not_found". */
+void        pd_server_reply_not_found (SoupServerMessage *msg);
+/* ETag: "VERSION", a record's version. */
+void        pd_server_set_etag    (SoupServerMessage *msg,
+                                   gint64             version);
 void        pd_server_reply_html  (SoupServerMessage *msg,
                                    guint              status,
                                    const char        *html);
@@ -75,6 +84,10 @@ JsonObject *pd_server_read_json   (PdServer          *self,
                                    SoupServerMessage *msg);
 /* The client's IP address as text. */
 const char *pd_server_client_address (SoupServerMessage *msg);
+/* SHA-256 hex of "METHOD PATH\nBODY": the request an Idempotency-Key was first sent with. */
+char       *pd_server_request_sha256 (SoupServerMessage *msg);
+/* "YYYY-MM-DDTHH:MM:SSZ" (UTC) SECONDS from now (negative: ago). */
+char       *pd_server_timestamp_in (gint64 seconds);
 /* Bearer token -> principal (and touches the session); replies 401 and returns NULL
  * when missing, unknown or expired. */
 PdPrincipal *pd_server_authenticate (PdServer          *self,
@@ -121,6 +134,25 @@ void        pd_server_mail_start   (PdServer *self);
 void        pd_server_mail_stop    (PdServer *self);
 /* Wakes the worker (after a commit that enqueued mail). */
 void        pd_server_mail_kick    (PdServer *self);
+
+/* Idempotency-Key answers (pd-server-records.c), kept in the idempotency table */
+/* When KEY was seen before, replies its stored answer (WITH_ETAG: and the version of the
+ * record it holds as ETag), or 422 "idempotency_key_reused" when KEY came with another
+ * user or request (REQUEST_SHA256, pd_server_request_sha256), and returns TRUE. */
+gboolean    pd_server_idempotency_replay (PdServer          *self,
+                                          SoupServerMessage *msg,
+                                          const char        *key,
+                                          const char        *user_id,
+                                          const char        *request_sha256,
+                                          gboolean           with_etag);
+/* Inside the write's transaction: stores the answer to replay for KEY. */
+gboolean    pd_server_idempotency_store  (PdStore     *store,
+                                          const char  *key,
+                                          const char  *user_id,
+                                          const char  *request_sha256,
+                                          guint        status,
+                                          const char  *response,
+                                          GError     **error);
 
 /* Invitations (pd-server-invite.c) */
 /* Inside the transaction of a write of RECORD over OLD (NULL: created): when it calls for

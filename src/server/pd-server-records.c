@@ -63,13 +63,6 @@ practice_may (PdPrincipal *principal,
   return needed == 0 || (principal->permissions & needed) != 0;
 }
 
-static void
-reply_not_found (SoupServerMessage *msg)
-{
-  pd_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
-                         _("There is nothing at this address."), NULL);
-}
-
 /* 403 naming the permission(s) of NEEDED, any of which would do. */
 static void
 reply_forbidden (SoupServerMessage *msg,
@@ -131,18 +124,6 @@ partner_may_see (PdPrincipal *principal,
     }
 }
 
-static const char *
-record_partner_id (PdRecord *record)
-{
-  const PdRecordType *type = pd_record_get_record_type (record);
-
-  if (type->partner_field == NULL)
-    return NULL;
-  if (strcmp (type->partner_field, "id") == 0)
-    return pd_record_get_id (record);
-  return pd_record_get_string (record, type->partner_field);
-}
-
 /* JSON text */
 
 static void
@@ -190,7 +171,7 @@ append_text_or_null (GString       *out,
                      sqlite3_stmt  *stmt,
                      int            col)
 {
-  const char *text = (const char *) sqlite3_column_text (stmt, col);
+  const char *text = _pd_stmt_text (stmt, col);
 
   if (text == NULL)
     g_string_append (out, "null");
@@ -239,39 +220,11 @@ append_row_json (GString            *out,
       else if (f->type == PD_FIELD_INT || f->type == PD_FIELD_MONEY || f->type == PD_FIELD_PERCENT)
         append_int (out, sqlite3_column_int64 (stmt, col));
       else if (f->type == PD_FIELD_REF_LIST)
-        g_string_append (out, (const char *) sqlite3_column_text (stmt, col));
+        g_string_append (out, _pd_stmt_text (stmt, col));
       else
-        append_json_string (out, (const char *) sqlite3_column_text (stmt, col));
+        append_json_string (out, _pd_stmt_text (stmt, col));
     }
   g_string_append_c (out, '}');
-}
-
-static char *
-record_json_text (PdRecord *record)
-{
-  g_autoptr(JsonNode) node = json_node_new (JSON_NODE_OBJECT);
-
-  json_node_take_object (node, pd_record_to_json (record));
-  return json_to_string (node, FALSE);
-}
-
-static void
-set_etag (SoupServerMessage *msg,
-          gint64             version)
-{
-  g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", version);
-
-  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
-}
-
-static void
-reply_text (SoupServerMessage *msg,
-            guint              status,
-            char              *json)
-{
-  pd_server_set_status (msg, status);
-  soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE, json,
-                                    strlen (json));
 }
 
 /* GET /api/v1/changes */
@@ -282,32 +235,8 @@ typedef struct {
   gboolean     patient_visible;  /* partner users: their partner's terms */
   GString     *out;
   guint        n;                /* changes written */
-  PdStmt      *rows[G_N_ELEMENTS (rules)]; /* current rows by id, per rule (borrowed) */
+  PdStmt      *rows[G_N_ELEMENTS (rules)]; /* _pd_store_prepare_select_id, per rule (borrowed) */
 } Feed;
-
-/* "SELECT <meta>, <fields> FROM table WHERE id = ?1", one prepared statement per type. */
-static PdStmt *
-row_statement (PdStore            *store,
-               const PdRecordType *type)
-{
-  static GHashTable *sql_of_type;
-  const char *sql;
-
-  if (sql_of_type == NULL)
-    sql_of_type = g_hash_table_new (NULL, NULL);
-  sql = g_hash_table_lookup (sql_of_type, type);
-  if (sql == NULL)
-    {
-      GString *s = g_string_new ("SELECT id, version, created_at, updated_at, updated_by, deleted");
-
-      for (guint i = 0; i < type->n_fields; i++)
-        g_string_append_printf (s, ", %s", type->fields[i].name);
-      g_string_append_printf (s, " FROM %s WHERE id = ?1", type->table);
-      sql = g_string_free (s, FALSE);
-      g_hash_table_insert (sql_of_type, (gpointer) type, (gpointer) sql);
-    }
-  return _pd_store_prepare (store, sql, NULL);
-}
 
 /* The partner a change's payload names, without parsing it: json-glib writes keys as
  * "name":value, and a quote inside a string value is always escaped. */
@@ -378,7 +307,7 @@ feed_current_row (Feed         *feed,
   const char *partner_id = NULL;
 
   if (*slot == NULL)
-    *slot = row_statement (feed->server->store, rule->type);
+    *slot = _pd_store_prepare_select_id (feed->server->store, rule->type, NULL);
   if ((row = *slot) == NULL)
     return;
   sqlite3_bind_text (row, 1, id, -1, SQLITE_STATIC);
@@ -391,7 +320,7 @@ feed_current_row (Feed         *feed,
       if (rule->type == &pd_partner_type)
         partner_id = id;
       else if (f)
-        partner_id = (const char *) sqlite3_column_text (row, 6 + (int) (f - rule->type->fields));
+        partner_id = _pd_stmt_text (row, 6 + (int) (f - rule->type->fields));
       if (!partner_may_see (feed->principal, rule, partner_id, feed->patient_visible))
         return;
     }
@@ -408,9 +337,9 @@ feed_row (Feed         *feed,
           sqlite3_stmt *stmt)
 {
   gint64 seq = sqlite3_column_int64 (stmt, 0);
-  const char *collection = (const char *) sqlite3_column_text (stmt, 1);
-  const char *id = (const char *) sqlite3_column_text (stmt, 2);
-  const char *payload = (const char *) sqlite3_column_text (stmt, 5);
+  const char *collection = _pd_stmt_text (stmt, 1);
+  const char *id = _pd_stmt_text (stmt, 2);
+  const char *payload = _pd_stmt_text (stmt, 5);
   gsize length = sqlite3_column_bytes (stmt, 5);
   const Rule *rule = rule_of (collection);
   gint64 current;
@@ -556,17 +485,91 @@ get_record (PdServer          *self,
     }
   record = pd_store_get (self->store, rule->type, id, NULL);
   if (record && principal->partner_user
-      && !partner_may_see (principal, rule, record_partner_id (record),
+      && !partner_may_see (principal, rule, _pd_store_partner_id_of (record),
                            rule->scope == SCOPE_PATIENT
                              && partner_patient_data_visible (self->store, principal->partner_id)))
     g_clear_object (&record);
   if (record == NULL)
     {
-      reply_not_found (msg);
+      pd_server_reply_not_found (msg);
       return;
     }
-  set_etag (msg, pd_record_get_version (record));
-  reply_text (msg, SOUP_STATUS_OK, record_json_text (record));
+  pd_server_set_etag (msg, pd_record_get_version (record));
+  pd_server_reply_json_text (msg, SOUP_STATUS_OK, _pd_store_record_json_text (record));
+}
+
+/* Idempotency-Key answers */
+
+static gint64
+response_version (const char *response)
+{
+  g_autoptr(JsonNode) node = json_from_string (response, NULL);
+
+  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
+    return -1;
+  return json_object_get_int_member_with_default (json_node_get_object (node), "version", -1);
+}
+
+gboolean
+pd_server_idempotency_replay (PdServer          *self,
+                              SoupServerMessage *msg,
+                              const char        *key,
+                              const char        *user_id,
+                              const char        *request_sha256,
+                              gboolean           with_etag)
+{
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (self->store,
+                                              "SELECT user_id, request_sha256, status, response "
+                                              "FROM idempotency WHERE key = ?1", NULL);
+  const char *response;
+  guint status;
+  gint64 version;
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return FALSE;
+  if (g_strcmp0 (_pd_stmt_text (stmt, 0), user_id) != 0
+      || g_strcmp0 (_pd_stmt_text (stmt, 1), request_sha256) != 0)
+    {
+      pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+                             _("This Idempotency-Key was already used for another request."),
+                             NULL);
+      return TRUE;
+    }
+  status = (guint) sqlite3_column_int (stmt, 2);
+  response = _pd_stmt_text (stmt, 3);
+  pd_server_reply_json_text (msg, status, g_strdup (response));
+  version = with_etag ? response_version (response) : -1;
+  if (SOUP_STATUS_IS_SUCCESSFUL (status) && version >= 0)
+    pd_server_set_etag (msg, version);
+  return TRUE;
+}
+
+gboolean
+pd_server_idempotency_store (PdStore     *store,
+                             const char  *key,
+                             const char  *user_id,
+                             const char  *request_sha256,
+                             guint        status,
+                             const char  *response,
+                             GError     **error)
+{
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (store,
+                                              "INSERT INTO idempotency (key, user_id, "
+                                              "request_sha256, status, response, created_at) "
+                                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
+
+  if (stmt == NULL)
+    return FALSE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 2, user_id, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, request_sha256, -1, SQLITE_STATIC);
+  sqlite3_bind_int (stmt, 4, (int) status);
+  sqlite3_bind_text (stmt, 5, response, -1, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 6, pd_timestamp_now (), -1, g_free);
+  return _pd_store_step_done (store, stmt, error);
 }
 
 /* Writes: PUT and DELETE /api/v1/COLLECTION/ID */
@@ -749,32 +752,6 @@ save_put (Write     *w,
   return TRUE;
 }
 
-static gboolean
-store_answer (Write    *w,
-              GError  **error)
-{
-  PdStore *store = w->server->store;
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (store,
-                                              "INSERT INTO idempotency (key, user_id, "
-                                              "request_sha256, status, response, created_at) "
-                                              "VALUES (?1, ?2, ?3, ?4, ?5, ?6)", error);
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, w->key, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 2, w->principal->user_id, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 3, w->request_hash, -1, SQLITE_STATIC);
-  sqlite3_bind_int (stmt, 4, (int) w->status);
-  sqlite3_bind_text (stmt, 5, w->response, -1, SQLITE_STATIC);
-  sqlite3_bind_text (stmt, 6, pd_timestamp_now (), -1, g_free);
-  if (sqlite3_step (stmt) != SQLITE_DONE)
-    {
-      _pd_store_set_error (store, sqlite3_errcode (store->db), error);
-      return FALSE;
-    }
-  return TRUE;
-}
-
 /* Version check, write, invitation and stored answer: one transaction. */
 static gboolean
 write_cb (PdStore  *store,
@@ -786,8 +763,8 @@ write_cb (PdStore  *store,
   g_autoptr(PdRecord) saved = NULL;
   g_autoptr(GError) local_error = NULL;
 
-  old = pd_store_get (store, w->rule->type, w->id, &local_error);
-  if (old == NULL && !g_error_matches (local_error, PD_ERROR, PD_ERROR_NOT_FOUND))
+  old = _pd_store_load_record (store, w->rule->type, w->id, &local_error);
+  if (local_error)
     {
       g_propagate_error (error, g_steal_pointer (&local_error));
       return FALSE;
@@ -825,8 +802,9 @@ write_cb (PdStore  *store,
   if (!pd_server_invite_after_write (w->server, old, saved, error))
     return FALSE;
   w->version = pd_record_get_version (saved);
-  w->response = record_json_text (saved);
-  return store_answer (w, error);
+  w->response = _pd_store_record_json_text (saved);
+  return pd_server_idempotency_store (store, w->key, w->principal->user_id, w->request_hash,
+                                      w->status, w->response, error);
 }
 
 /* If-Match: 3, "3" or W/"3". */
@@ -1000,65 +978,6 @@ record_from_body (Write             *w,
   return pd_record_new_from_json (type, fields, NULL);
 }
 
-static char *
-request_hash (SoupServerMessage *msg)
-{
-  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
-  SoupMessageBody *body = soup_server_message_get_request_body (msg);
-  const char *method = soup_server_message_get_method (msg);
-  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
-
-  g_checksum_update (sum, (const guchar *) method, -1);
-  g_checksum_update (sum, (const guchar *) " ", 1);
-  g_checksum_update (sum, (const guchar *) path, -1);
-  g_checksum_update (sum, (const guchar *) "\n", 1);
-  if (body->length)
-    g_checksum_update (sum, (const guchar *) body->data, body->length);
-  return g_strdup (g_checksum_get_string (sum));
-}
-
-static gint64
-response_version (const char *response)
-{
-  g_autoptr(JsonNode) node = json_from_string (response, NULL);
-
-  if (node == NULL || !JSON_NODE_HOLDS_OBJECT (node))
-    return -1;
-  return json_object_get_int_member_with_default (json_node_get_object (node), "version", -1);
-}
-
-/* The stored answer of an Idempotency-Key seen before. TRUE when it replied. */
-static gboolean
-reply_if_replayed (Write             *w,
-                   SoupServerMessage *msg)
-{
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (w->server->store,
-                                              "SELECT user_id, request_sha256, status, response "
-                                              "FROM idempotency WHERE key = ?1", NULL);
-  guint status;
-  gint64 version;
-
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, w->key, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return FALSE;
-  if (g_strcmp0 ((const char *) sqlite3_column_text (stmt, 0), w->principal->user_id) != 0
-      || g_strcmp0 ((const char *) sqlite3_column_text (stmt, 1), w->request_hash) != 0)
-    {
-      pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
-                             _("This Idempotency-Key was already used for another request."),
-                             NULL);
-      return TRUE;
-    }
-  status = (guint) sqlite3_column_int (stmt, 2);
-  reply_text (msg, status, g_strdup ((const char *) sqlite3_column_text (stmt, 3)));
-  version = response_version ((const char *) sqlite3_column_text (stmt, 3));
-  if (SOUP_STATUS_IS_SUCCESSFUL (status) && version >= 0)
-    set_etag (msg, version);
-  return TRUE;
-}
-
 static void
 reply_refusal (Write             *w,
                SoupServerMessage *msg)
@@ -1084,7 +1003,7 @@ reply_refusal (Write             *w,
   json_node_take_object (node, o);
   pd_server_reply_json (msg, w->status, node);
   if (w->current)
-    set_etag (msg, pd_record_get_version (w->current));
+    pd_server_set_etag (msg, pd_record_get_version (w->current));
 }
 
 #ifdef PD_SERVER_ENABLE_FAULTS
@@ -1130,8 +1049,8 @@ run_write (Write             *w,
   if (lose_answer (self, msg))
     return;
 #endif
-  set_etag (msg, w->version);
-  reply_text (msg, w->status, g_steal_pointer (&w->response));
+  pd_server_set_etag (msg, w->version);
+  pd_server_reply_json_text (msg, w->status, g_steal_pointer (&w->response));
 }
 
 static void
@@ -1157,8 +1076,8 @@ write_record (PdServer          *self,
                                "characters)."), NULL);
       return;
     }
-  w.request_hash = request_hash (msg);
-  if (reply_if_replayed (&w, msg))
+  w.request_hash = pd_server_request_sha256 (msg);
+  if (pd_server_idempotency_replay (self, msg, w.key, principal->user_id, w.request_hash, TRUE))
     goto out;
   if (!is_delete && (body = pd_server_read_json (self, msg)) == NULL)
     goto out;
@@ -1200,7 +1119,7 @@ records_cb (SoupServer        *server,
   if (g_strv_length (parts) != 3 || parts[2][0] == '\0' || (rule = rule_of (parts[1])) == NULL
       || (id = g_uri_unescape_string (parts[2], "/")) == NULL)
     {
-      reply_not_found (msg);
+      pd_server_reply_not_found (msg);
       return;
     }
   if (strcmp (method, "GET") == 0)

@@ -100,14 +100,14 @@ pd_server_set_status (SoupServerMessage *msg,
   soup_server_message_set_status (msg, status, reason);
 }
 
-static void
-set_json_body (SoupServerMessage *msg,
-               guint              status,
-               char              *text)
+void
+pd_server_reply_json_text (SoupServerMessage *msg,
+                           guint              status,
+                           char              *json)
 {
   pd_server_set_status (msg, status);
   soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_TAKE,
-                                    text, strlen (text));
+                                    json, strlen (json));
 }
 
 void
@@ -115,7 +115,7 @@ pd_server_reply_json (SoupServerMessage *msg,
                       guint              status,
                       JsonNode          *node)
 {
-  set_json_body (msg, status, json_to_string (node, FALSE));
+  pd_server_reply_json_text (msg, status, json_to_string (node, FALSE));
 }
 
 void
@@ -145,6 +145,31 @@ pd_server_reply_error (SoupServerMessage *msg,
 }
 
 void
+pd_server_reply_not_found (SoupServerMessage *msg)
+{
+  pd_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
+                         _("There is nothing at this address."), NULL);
+}
+
+void
+pd_server_reply_method_not_allowed (SoupServerMessage *msg,
+                                    const char        *allow)
+{
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "Allow", allow);
+  pd_server_reply_error (msg, SOUP_STATUS_METHOD_NOT_ALLOWED, "method_not_allowed",
+                         _("This method is not allowed here."), NULL);
+}
+
+void
+pd_server_set_etag (SoupServerMessage *msg,
+                    gint64             version)
+{
+  g_autofree char *etag = g_strdup_printf ("\"%" G_GINT64_FORMAT "\"", version);
+
+  soup_message_headers_replace (soup_server_message_get_response_headers (msg), "ETag", etag);
+}
+
+void
 pd_server_reply_html (SoupServerMessage *msg,
                       guint              status,
                       const char        *html)
@@ -152,6 +177,32 @@ pd_server_reply_html (SoupServerMessage *msg,
   pd_server_set_status (msg, status);
   soup_server_message_set_response (msg, "text/html; charset=utf-8", SOUP_MEMORY_COPY,
                                     html, strlen (html));
+}
+
+char *
+pd_server_request_sha256 (SoupServerMessage *msg)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  SoupMessageBody *body = soup_server_message_get_request_body (msg);
+  const char *method = soup_server_message_get_method (msg);
+  const char *path = g_uri_get_path (soup_server_message_get_uri (msg));
+
+  g_checksum_update (sum, (const guchar *) method, -1);
+  g_checksum_update (sum, (const guchar *) " ", 1);
+  g_checksum_update (sum, (const guchar *) path, -1);
+  g_checksum_update (sum, (const guchar *) "\n", 1);
+  if (body->length)
+    g_checksum_update (sum, (const guchar *) body->data, body->length);
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+char *
+pd_server_timestamp_in (gint64 seconds)
+{
+  g_autoptr(GDateTime) now = g_date_time_new_now_utc ();
+  g_autoptr(GDateTime) then = g_date_time_add_seconds (now, (gdouble) seconds);
+
+  return g_date_time_format (then, "%Y-%m-%dT%H:%M:%SZ");
 }
 
 const char *
@@ -244,8 +295,7 @@ not_found_cb (SoupServer        *server,
               GHashTable        *query,
               gpointer           user_data)
 {
-  pd_server_reply_error (msg, SOUP_STATUS_NOT_FOUND, "not_found",
-                         _("There is nothing at this address."), NULL);
+  pd_server_reply_not_found (msg);
 }
 
 /* Bodies over the limit (any path): answered 413 without running a handler, and not kept
@@ -584,7 +634,7 @@ practice_has_owner (PdStore  *store,
     return FALSE;
   if (sqlite3_step (stmt) != SQLITE_ROW)
     return FALSE;
-  *email = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
+  *email = g_strdup (_pd_stmt_text (stmt, 0));
   return TRUE;
 }
 

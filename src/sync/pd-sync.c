@@ -621,7 +621,9 @@ apply_outcome (PdSync      *self,
     }
 }
 
-/* The signed-in user as pulled: a new name for the audit trail, changed permissions. */
+/* The signed-in user as the replica has it (pulled, or edited here on the Team page): a new
+ * name for the audit trail, permissions changed on another desktop. Until its first pull
+ * (version 0) the session's permissions stand. */
 static void
 refresh_user (PdSync *self)
 {
@@ -652,7 +654,7 @@ round_done_cb (GObject      *source,
 
   self->running = FALSE;
   notify_store (self, round);
-  if (round->pulled > 0)
+  if (g_hash_table_contains (round->stats.collections, pd_practice_user_type.name))
     refresh_user (self);
   apply_outcome (self, round);
   refresh_conflicts (self, round->stats.conflicts_changed);
@@ -695,6 +697,7 @@ start_round (PdSync *self)
     }
   remove_source (&self->debounce_id);
   remove_source (&self->backoff_id);
+  refresh_user (self);
   round = pd_sync_round_new ();
   round->db_path = g_strdup (pd_store_get_path (self->store));
   round->server_url = g_strdup (self->server_url);
