@@ -163,6 +163,18 @@ pd_test_server_make_certificates (PdTestServer  *s,
   return TRUE;
 }
 
+/* "--NAME VALUE" on ARGV (owned strings) when VALUE is set. */
+static void
+add_option (GPtrArray  *argv,
+            const char *name,
+            const char *value)
+{
+  if (value == NULL)
+    return;
+  g_ptr_array_add (argv, g_strdup (name));
+  g_ptr_array_add (argv, g_strdup (value));
+}
+
 gboolean
 pd_test_server_init (PdTestServer  *s,
                      const char    *owner_email,
@@ -170,26 +182,16 @@ pd_test_server_init (PdTestServer  *s,
                      const char    *public_url,
                      GError       **error)
 {
-  g_autoptr(GPtrArray) argv = g_ptr_array_new ();
+  g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
   g_autofree char *out = NULL;
   const char *path;
 
-  g_ptr_array_add (argv, s->binary);
-  g_ptr_array_add (argv, (gpointer) "init");
-  g_ptr_array_add (argv, (gpointer) "--database");
-  g_ptr_array_add (argv, s->db);
-  g_ptr_array_add (argv, (gpointer) "--owner-email");
-  g_ptr_array_add (argv, (gpointer) owner_email);
-  if (practice_name)
-    {
-      g_ptr_array_add (argv, (gpointer) "--practice-name");
-      g_ptr_array_add (argv, (gpointer) practice_name);
-    }
-  if (public_url)
-    {
-      g_ptr_array_add (argv, (gpointer) "--public-url");
-      g_ptr_array_add (argv, (gpointer) public_url);
-    }
+  g_ptr_array_add (argv, g_strdup (s->binary));
+  g_ptr_array_add (argv, g_strdup ("init"));
+  add_option (argv, "--database", s->db);
+  add_option (argv, "--owner-email", owner_email);
+  add_option (argv, "--practice-name", practice_name);
+  add_option (argv, "--public-url", public_url);
   g_ptr_array_add (argv, NULL);
   if (!run ((const char * const *) argv->pdata, &out, error))
     return FALSE;
@@ -221,6 +223,7 @@ spawn_server (PdTestServer  *s,
 {
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   g_autoptr(GPtrArray) argv = g_ptr_array_new_with_free_func (g_free);
+  g_autofree char *listen = g_strdup_printf ("127.0.0.1:%u", s->port);
 
   launcher = pd_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                            | (s->log ? 0 : G_SUBPROCESS_FLAGS_STDERR_SILENCE));
@@ -229,19 +232,11 @@ spawn_server (PdTestServer  *s,
   for (guint i = 0; i + 1 < s->env->len; i += 2)
     g_subprocess_launcher_setenv (launcher, s->env->pdata[i], s->env->pdata[i + 1], TRUE);
   g_ptr_array_add (argv, g_strdup (s->binary));
-  g_ptr_array_add (argv, g_strdup ("--database"));
-  g_ptr_array_add (argv, g_strdup (s->db));
-  g_ptr_array_add (argv, g_strdup ("--listen"));
-  g_ptr_array_add (argv, g_strdup_printf ("127.0.0.1:%u", s->port));
-  g_ptr_array_add (argv, g_strdup ("--port-file"));
-  g_ptr_array_add (argv, g_strdup (port_file));
-  if (s->cert)
-    {
-      g_ptr_array_add (argv, g_strdup ("--tls-cert"));
-      g_ptr_array_add (argv, g_strdup (s->cert));
-      g_ptr_array_add (argv, g_strdup ("--tls-key"));
-      g_ptr_array_add (argv, g_strdup (s->key));
-    }
+  add_option (argv, "--database", s->db);
+  add_option (argv, "--listen", listen);
+  add_option (argv, "--port-file", port_file);
+  add_option (argv, "--tls-cert", s->cert);
+  add_option (argv, "--tls-key", s->key);
   for (guint i = 0; i < s->args->len; i++)
     g_ptr_array_add (argv, g_strdup (s->args->pdata[i]));
   g_ptr_array_add (argv, NULL);
