@@ -155,18 +155,20 @@ progress_dot (double      fraction,
 {
   static const char *last = NULL;
   static gint64 since = 0;
-  static double cpu_since = 0;
+  static double cpu_since = 0, all_since = 0;
 
   if (phase != last)
     {
       gint64 now = g_get_monotonic_time ();
       double cpu = cpu_seconds (RUSAGE_THREAD);
+      double all = cpu_seconds (RUSAGE_SELF);
 
       if (last)
-        g_printerr ("  … %s: %.2f s, importing thread's CPU %.2f s (peak RSS %ld MB)\n", last,
-                    (now - since) / 1e6, cpu - cpu_since, peak_rss_mb ());
+        g_printerr ("  … %s: %.2f s, CPU %.2f s (importing thread %.2f s) (peak RSS %ld MB)\n",
+                    last, (now - since) / 1e6, all - all_since, cpu - cpu_since, peak_rss_mb ());
       since = now;
       cpu_since = cpu;
+      all_since = all;
     }
   last = phase;
 }

@@ -53,10 +53,10 @@ insert_people (const char *path, const char *partner_id, guint n)
                                 " partner_id, member_id, group_id, first_name, last_name,"
                                 " display_name, date_of_birth, relationship, employee_member_id,"
                                 " coverage_start, coverage_end, eligibility_status,"
-                                " enrollment_status, email, phone, first_name_fold)"
+                                " enrollment_status, email, phone, first_name_fold, name_key)"
                                 " VALUES (?1, 1, '2026-01-01T00:00:00Z', '2026-01-01T00:00:00Z', 0,"
                                 " ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15,"
-                                " ?16, lower (?5))",
+                                " ?16, lower (?5), ?17)",
                                 -1, &stmt, NULL)
             == SQLITE_OK);
   for (guint i = 0; i < n; i++)
@@ -97,6 +97,7 @@ insert_people (const char *path, const char *partner_id, guint n)
       sqlite3_bind_text (stmt, 14, i % 7 == 0 ? "enrolled" : "not_enrolled", -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 15, email, -1, SQLITE_STATIC);
       sqlite3_bind_text (stmt, 16, "+49 30 1234567", -1, SQLITE_STATIC);
+      sqlite3_bind_text (stmt, 17, pd_people_name_key (last, first), -1, g_free);
       g_assert (sqlite3_step (stmt) == SQLITE_DONE);
       sqlite3_reset (stmt);
     }

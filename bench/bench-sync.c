@@ -1,4 +1,4 @@
-/* bench-sync.c: times sync against the real partner-desk-server over loopback (issue 5). */
+/* bench-sync.c: times sync against the real partner-desk-server over loopback (issue 5): first pull, one change, wrk, the push of an import, 50 desktops. */
 #include <glib/gstdio.h>
 #include <stdio.h>
 #include <string.h>
@@ -345,6 +345,49 @@ bench_pull (const char *binary,
   desktop_close (&desktop);
 }
 
+/* A desktop signed in imports N_PEOPLE people locally; its next round pushes them (in
+ * batches of POST /api/v1/batch). */
+static void
+bench_push (const char *binary,
+            guint       n_people)
+{
+  g_autoptr(PdTestServer) server = server_new (binary);
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdImportResult) result = NULL;
+  g_autoptr(PdStore) server_store = NULL;
+  g_autofree char *partner_id = NULL;
+  g_autofree char *csv = NULL;
+  g_autofree char *desktop_db = g_build_filename (server->dir, "pushing.db", NULL);
+  Desktop desktop = { 0 };
+  PdImportOptions options;
+  gint64 start;
+  double import_s, push_s;
+
+  partner_id = make_practice (server, 0, NULL);
+  server_start (server);
+  desktop_open (&desktop, desktop_db);
+  desktop_sign_in (&desktop, server->url);
+  desktop_settle (&desktop);
+  csv = write_people (server->dir, n_people);
+  g_printerr ("A signed-in desktop imports %u people …\n", n_people);
+  pd_import_options_init (&options);
+  start = g_get_monotonic_time ();
+  result = pd_import_run (desktop_db, partner_id, csv, &options, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  import_s = seconds_since (start);
+  g_printerr ("… and pushes them …\n");
+  start = g_get_monotonic_time ();
+  desktop_settle (&desktop);
+  push_s = seconds_since (start);
+  server_store = pd_store_open_read_only (server->db, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pd_store_count (server_store, &pd_person_type), ==, n_people);
+  printf ("push of %u people imported on a signed-in desktop (import %.2f s): %.2f s, "
+          "%.0f people/s\n", n_people, import_s, push_s, n_people / push_s);
+  fflush (stdout);
+  desktop_close (&desktop);
+}
+
 /* 50 desktops change the same partner's description at once. */
 static void
 bench_contention (const char *binary)
@@ -424,6 +467,7 @@ main (int    argc,
     g_error ("usage: bench-sync [N_PEOPLE] [PATH-TO-partner-desk-server] (%s not found)",
              binary);
   bench_pull (binary, n_people);
+  bench_push (binary, MAX (n_people / 10, 1));
   bench_contention (binary);
   return 0;
 }

@@ -813,6 +813,64 @@ test_cancel_rolls_back (Fixture       *f,
 }
 
 static void
+cancel_half_way (double      fraction,
+                 const char *phase,
+                 gpointer    user_data)
+{
+  ProgressState *state = user_data;
+
+  if (g_str_equal (phase, "Importing people") && fraction > 0.4)
+    g_cancellable_cancel (state->cancellable);
+}
+
+/* A partner without people takes the bulk path (indexes dropped and rebuilt, rows written
+ * by a thread): cancelled half way it leaves the database as it was, indexes included;
+ * run to the end it has every person and consistent indexes. */
+static void
+test_bulk_import (Fixture       *f,
+                  gconstpointer  data)
+{
+  g_autofree char *big = census (30000, NULL, 0);
+  g_autofree char *big_file = write_file (f, "bulk.csv", big);
+  g_autoptr(PdImportResult) r = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  ProgressState state = { cancellable, 0, 0.0, TRUE };
+  g_autofree char *before = snapshot (f);
+  g_autofree char *after = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *indexes = "SELECT count(*) FROM sqlite_master WHERE type = 'index' "
+                        "AND tbl_name = 'persons' AND name LIKE 'persons_%'";
+  gint64 n_indexes = query_int (f, indexes);
+  PdImportOptions options;
+
+  g_assert_cmpint (n_indexes, >=, 2);
+  pd_import_options_init (&options);
+  options.mode = PD_IMPORT_MODE_FULL;
+  r = pd_import_run (f->path, f->partner_id, big_file, &options, cancellable, cancel_half_way,
+                     &state, &error);
+  g_assert_null (r);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  after = snapshot (f);
+  g_assert_cmpstr (before, ==, after);
+  g_assert_cmpint (query_int (f, indexes), ==, n_indexes);
+  r = run (f, big_file, PD_IMPORT_MODE_FULL, 0);
+  assert_counts (r, 30000, 0, 0, 0, 0);
+  g_assert_cmpint (query_int (f, indexes), ==, n_indexes);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM persons WHERE deleted = 0"), ==, 30000);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM change_log WHERE collection = 'person'"),
+                   ==, 30000);
+  g_assert_cmpint (query_int (f, "SELECT count(DISTINCT record_id) FROM change_log "
+                                 "WHERE collection = 'person'"), ==, 30000);
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM persons WHERE last_name = 'Last29999'"),
+                   ==, 1);
+  {
+    g_autofree char *check = query_text (f, "PRAGMA integrity_check");
+
+    g_assert_cmpstr (check, ==, "ok");
+  }
+}
+
+static void
 test_duplicate_file (Fixture       *f,
                      gconstpointer  data)
 {
@@ -1107,6 +1165,10 @@ test_save_copy (Fixture       *f,
   assert_counts (r, 1, 0, 0, 0, 0);
   name = query_text (f, "SELECT display_name FROM persons");
   g_assert_cmpstr (name, ==, "Jörg Müller");
+  /* The People tab's sort key, without case or accents. */
+  g_clear_pointer (&name, g_free);
+  name = query_text (f, "SELECT replace (name_key, char (1), '|') FROM persons");
+  g_assert_cmpstr (name, ==, "muller|jorg");
   g_assert_true (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
@@ -1330,6 +1392,7 @@ main (int    argc,
   ADD ("/import/guard", test_guard);
   ADD ("/import/all-or-nothing", test_all_or_nothing);
   ADD ("/import/cancel", test_cancel_rolls_back);
+  ADD ("/import/bulk", test_bulk_import);
   ADD ("/import/duplicate-file", test_duplicate_file);
   ADD ("/import/dry-run", test_dry_run);
   ADD ("/import/834", test_834);

@@ -80,6 +80,7 @@ insert_person (sqlite3_stmt *stmt, const char *partner, guint i, GRand *rand)
       = i % 4 ? NULL : g_strdup_printf ("2026-%02u-28", g_rand_int_range (rand, 1, 13));
   g_autofree char *email = i % 5 ? g_strdup_printf ("person%u@example.org", i) : NULL;
   g_autofree char *fold = pd_text_fold (first);
+  g_autofree char *name_key = pd_people_name_key (last, first);
   const char      *relationship = i % 3 == 0 ? "employee" : i % 3 == 1 ? "spouse" : "child";
 
   bind_maybe (stmt, 1, id);
@@ -98,6 +99,7 @@ insert_person (sqlite3_stmt *stmt, const char *partner, guint i, GRand *rand)
   bind_maybe (stmt, 14, enrollment[g_rand_int_range (rand, 0, G_N_ELEMENTS (enrollment))]);
   bind_maybe (stmt, 15, email);
   bind_maybe (stmt, 16, fold);
+  bind_maybe (stmt, 17, name_key);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   sqlite3_reset (stmt);
 }
@@ -114,9 +116,9 @@ insert_people (const char *partner, guint n, guint seed)
                           " partner_id, member_id, group_id, first_name, last_name, display_name,"
                           " date_of_birth, relationship, employee_member_id, coverage_start,"
                           " coverage_end, eligibility_status, enrollment_status, email,"
-                          " first_name_fold) VALUES (?1, 1, '2026-01-01T00:00:00Z',"
+                          " first_name_fold, name_key) VALUES (?1, 1, '2026-01-01T00:00:00Z',"
                           " '2026-01-01T00:00:00Z', 0, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11,"
-                          " ?12, ?13, ?14, ?15, ?16)",
+                          " ?12, ?13, ?14, ?15, ?16, ?17)",
                           -1, &stmt, NULL),
       ==, SQLITE_OK);
   exec_sql ("BEGIN");
@@ -150,9 +152,10 @@ save_person (const char *first, const char *last, const char *member_id, const c
 
 /* Expected results, by plain SQL and a plain scan */
 
-/* The name order: the name index's, ties broken by the statuses, then the row id. */
-#define NAME "last_name%s, first_name%s, member_id%s, eligibility_status%s, enrollment_status%s," \
-  " relationship%s, rowid%s"
+/* The name order: the name index's (the name without case or accents), ties broken by
+ * member ID, the statuses, then the row id. */
+#define NAME "name_key%s, member_id%s, eligibility_status%s, enrollment_status%s, relationship%s," \
+  " rowid%s"
 
 static const char *const expected_order[PD_PEOPLE_N_SORTS] = {
   [PD_PEOPLE_SORT_NAME] = NAME,
@@ -397,15 +400,16 @@ test_query_fetch_and_pages (void)
         g_assert_cmpstr (pd_record_get_id (g_ptr_array_index (first->rows, positions[i])), ==,
                          pd_record_get_id (person));
     }
-  /* The name order, first and last, by the names themselves. */
+  /* The name order, first and last, by the names themselves: without case or accents
+   * ("abel" before "Berg", "Özdemir" among the O). */
   {
     gint64 ends[2]
         = { g_array_index (all->rowids, gint64, 0), g_array_index (all->rowids, gint64, n - 1) };
     g_autoptr (GPtrArray) rows = pd_people_query_fetch (fx.store, ends, 2, &error);
 
-    g_assert_cmpstr (pd_record_get_string (g_ptr_array_index (rows, 0), "last_name"), ==, "Berg");
+    g_assert_cmpstr (pd_record_get_string (g_ptr_array_index (rows, 0), "last_name"), ==, "abel");
     g_assert_cmpstr (pd_record_get_string (g_ptr_array_index (rows, 1), "last_name"), ==,
-                     "Özdemir");
+                     "Zimmermann");
   }
   /* A row id that does not exist gives NULL at its place. */
   {
@@ -738,6 +742,29 @@ test_empty_state (void)
   gtk_window_destroy (GTK_WINDOW (window));
 }
 
+/* The name order ignores case and accents; the last name comes first, whole. */
+static void
+test_name_key (void)
+{
+  static const char *const names[][2] = {
+    { "abel", "Zoë" }, { "Ångström", "Anna" }, { "Berg", "Zoe" }, { "Berg", "zoë" },
+    { "Bergmann", "Anna" }, { "Müller", "Jürgen" }, { "muller", "Karl" }, { "Özdemir", "Ines" },
+    { "Weber", NULL },
+  };
+  g_autofree char *key = pd_people_name_key ("Müller", "Jürgen");
+  g_autofree char *key2 = pd_people_name_key (NULL, "Anna");
+
+  g_assert_cmpstr (key, ==, "muller\001jurgen");
+  g_assert_cmpstr (key2, ==, "\001anna");
+  for (guint i = 0; i + 1 < G_N_ELEMENTS (names); i++)
+    {
+      g_autofree char *a = pd_people_name_key (names[i][0], names[i][1]);
+      g_autofree char *b = pd_people_name_key (names[i + 1][0], names[i + 1][1]);
+
+      g_assert_cmpint (strcmp (a, b), <=, 0);
+    }
+}
+
 int
 main (int argc, char *argv[])
 {
@@ -760,6 +787,7 @@ main (int argc, char *argv[])
   g_test_add_func ("/people/query-counts-and-filters", test_query_counts_and_filters);
   g_test_add_func ("/people/query-search", test_query_search);
   g_test_add_func ("/people/query-sort-orders", test_query_sort_orders);
+  g_test_add_func ("/people/name-key", test_name_key);
   g_test_add_func ("/people/query-fetch-and-pages", test_query_fetch_and_pages);
   g_test_add_func ("/people/query-cancel", test_query_cancel);
   g_test_add_func ("/people/query-deleted-and-dependents", test_query_deleted_and_dependents);

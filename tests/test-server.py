@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 # test-server.py: partner-desk-server on loopback: sign-in, API v1 status codes, permissions,
-# partner scoping, idempotency, audit, HTTPS, session expiry, rate limits, a lost answer.
+# partner scoping, idempotency, audit, batches of writes, HTTPS, session expiry, rate limits, a
+# lost answer.
 #
 # Usage: test-server.py PARTNER_DESK_SERVER PARTNER_DESK_SERVER_FAULTY
 # Accounts get their passwords only through the real invitation links (`init` prints the
@@ -117,6 +118,9 @@ class Server:
     def get(self, token, path):
         return self.request("GET", path, token=token)
 
+    def batch(self, token, writes):
+        return self.request("POST", "/api/v1/batch", {"writes": writes}, token)
+
     def sign_in(self, email, password=PASSWORD):
         return self.request("POST", "/api/v1/session", {"email": email, "password": password})
 
@@ -136,6 +140,18 @@ class Server:
 
 def new_id():
     return str(uuid.uuid4())
+
+
+def put_item(collection, record_id, record, version=None, key=None):
+    """A batch item standing for PUT /api/v1/COLLECTION/ID."""
+    return {"key": key or new_id(), "method": "PUT", "collection": collection, "id": record_id,
+            "if_match": version, "if_none_match": None if version is not None else "*",
+            "record": record}
+
+
+def delete_item(collection, record_id, version, key=None):
+    return {"key": key or new_id(), "method": "DELETE", "collection": collection,
+            "id": record_id, "if_match": version}
 
 
 def mailed_link(db, email):
@@ -363,6 +379,133 @@ def test_idempotency(s, db, owner, other):
     return pid
 
 
+def test_batch(s, db, owner, t):
+    """POST /api/v1/batch: each write answered as its single request, in order."""
+    stale_id = new_id()
+    expect(s.put(owner, "institution", stale_id, {"name": "Stale Clinic"}), 201, "batch: setup")
+    expect(s.put(owner, "institution", stale_id, {"name": "Moved On Clinic"}, version=1), 200,
+           "batch: setup update")
+    a, b, partner = new_id(), new_id(), new_id()
+    k_a, k_b = new_id(), new_id()
+    writes = [
+        put_item("institution", a, {"name": "Batch Clinic A"}, key=k_a),
+        put_item("institution", b, {"name": "Batch Clinic B"}, key=k_b),
+        put_item("institution", b, {"name": "Batch Clinic B2", "address": "1 Batch Road"},
+                 version=1),
+        put_item("institution", stale_id, {"name": "Too Late"}, version=1),
+        put_item("partner", new_id(), {"name": "", "kind": "employer",
+                                       "billing_email": "not an email"}),
+        put_item("partner", partner, {"name": "Batch Partner", "kind": "clinic",
+                                      "rep_name": "Bea Rep", "rep_email": "bea@batch.example",
+                                      "status": "draft"}),
+        delete_item("institution", a, 1),
+        put_item("invoice", new_id(), {"name": "x"}),
+        dict(put_item("institution", new_id(), {"name": "No Key"}), key=None),
+        put_item("institution", a, {"name": "Batch Clinic A"}, key=k_a),
+        put_item("institution", b, {"name": "Another Body"}, key=k_b),
+        put_item("institution", new_id(), {"name": "x", "colour": "red"}),
+        dict(put_item("institution", new_id(), {"name": "x"}), if_match="seven",
+             if_none_match=None),
+        {"key": new_id(), "method": "PATCH", "collection": "institution", "id": new_id()},
+    ]
+    r = expect(s.batch(owner, writes), 200, "a batch")
+    results = r.json.get("results", [])
+    check(len(results) == len(writes) and all(set(x) == {"key", "status", "record", "error",
+                                                          "message", "fields"}
+                                              for x in results),
+          "one result per write, each key status record error message fields: %r" % results)
+    results += [{}] * (len(writes) - len(results))
+    statuses = [x.get("status") for x in results]
+    check(statuses == [201, 201, 200, 412, 422, 201, 200, 404, 428, 201, 422, 422, 400, 400],
+          "batch statuses in order: %r" % statuses)
+    check([x.get("key") for x in results[:8]] == [w["key"] for w in writes[:8]],
+          "each result names its key")
+    check(results[0]["record"]["name"] == "Batch Clinic A" and results[0]["record"]["version"] == 1
+          and results[0]["error"] is None and results[0]["fields"] is None,
+          "a create answers the record: %r" % results[0])
+    check(results[2]["record"]["version"] == 2
+          and results[2]["record"]["address"] == "1 Batch Road",
+          "a later write of the same batch sees the earlier one")
+    stale = results[3]
+    check(stale["error"] == "version_mismatch" and stale["record"]["name"] == "Moved On Clinic"
+          and stale["record"]["version"] == 2, "412 carries the current record: %r" % stale)
+    check(results[4]["error"] == "invalid"
+          and {"name", "billing_email"} <= set(results[4]["fields"] or {}),
+          "422 names each invalid field: %r" % results[4])
+    check(results[6]["record"]["deleted"] is True, "a DELETE in a batch tombstones")
+    check(results[7]["error"] == "not_found", "an unknown collection: 404")
+    check(results[8]["error"] == "idempotency_key_required", "a write without its key: 428")
+    check(results[9]["record"] == results[0]["record"], "a replayed key: the stored answer")
+    check(results[10]["error"] == "idempotency_key_reused", "a key with another body: 422")
+    check(results[11]["error"] == "unknown_field" and "colour" in results[11]["fields"],
+          "an unknown field: 422")
+    check(results[12]["error"] == "invalid_precondition", "a bad if_match: 400")
+    check(results[13]["error"] == "invalid_write", "an unknown method: 400")
+    check(count(db, "SELECT count(*) FROM change_log WHERE record_id = ?", a) == 2
+          and count(db, "SELECT version FROM institutions WHERE id = ?", a) == 2,
+          "a replayed key is applied once (change log)")
+    check(count(db, "SELECT count(*) FROM change_log WHERE record_id = ?", stale_id) == 2
+          and count(db, "SELECT name FROM institutions WHERE id = ?", stale_id)
+          == "Moved On Clinic", "the stale write changed nothing")
+    check(count(db, "SELECT count(*) FROM partners WHERE name = ''") == 0,
+          "the invalid write was rolled back, the others kept")
+    with sqlite3.connect(db) as c:
+        who, address = c.execute("SELECT who, address FROM audit WHERE record_id = ? "
+                                 "AND action = 'create'", (b,)).fetchone()
+    check(who == "Olivia Owner" and address == "127.0.0.1",
+          "batch audit rows carry user and address: %r %r" % (who, address))
+    check(count(db, "SELECT count(*) FROM mail_outbox WHERE recipient LIKE ?",
+                "%bea@batch.example%") == 1, "a partner created in a batch is invited")
+    # The whole batch again (its answer lost, say): every write answered as before.
+    changes = count(db, "SELECT count(*) FROM change_log")
+    again = expect(s.batch(owner, writes[:7]), 200, "the same batch again").json["results"]
+    check([x["status"] for x in again] == statuses[:7]
+          and again[0]["record"] == results[0]["record"]
+          and again[5]["record"] == results[5]["record"], "replayed: the stored answers")
+    check(count(db, "SELECT count(*) FROM change_log") == changes,
+          "a replayed batch applies nothing")
+    # A key first sent alone replays in a batch.
+    single_id, single_key = new_id(), new_id()
+    body = '{"name":"Single Then Batch"}'
+    first = expect(s.request("PUT", "/api/v1/institution/" + single_id, body, owner,
+                             {"If-None-Match": "*", "Idempotency-Key": single_key}), 201,
+                   "single write")
+    r = expect(s.batch(owner, [put_item("institution", single_id, {"name": "Single Then Batch"},
+                                        key=single_key)]), 200, "its key in a batch")
+    check(r.json["results"][0]["status"] == 201 and r.json["results"][0]["record"] == first.json,
+          "a key sent alone first replays in a batch: %r" % r.json["results"][0])
+    check(count(db, "SELECT count(*) FROM change_log WHERE record_id = ?", single_id) == 1,
+          "applied once")
+    # Permissions, per write.
+    person = new_id()
+    r = expect(s.batch(t["clinician"], [
+        put_item("person", person, {"partner_id": partner, "member_id": "B-1",
+                                    "first_name": "Bo", "last_name": "Batch",
+                                    "date_of_birth": "1990-01-02",
+                                    "relationship": "employee"}),
+        put_item("institution", new_id(), {"name": "Not Mine"})]), 200, "a mixed batch")
+    res = r.json["results"]
+    check(res[0]["status"] == 201 and res[1]["status"] == 403
+          and res[1]["error"] == "forbidden"
+          and res[1]["fields"] == {"permission": "edit_partners"},
+          "a forbidden write: 403 naming the permission, the allowed one applied: %r" % res)
+    # Whole-batch refusals.
+    expect(s.request("POST", "/api/v1/batch", {"writes": []}), 401, "batch without token",
+           "unauthorized")
+    expect(s.request("POST", "/api/v1/batch", {"writes": "x"}, owner), 400,
+           "writes not a list", "invalid_batch")
+    expect(s.request("POST", "/api/v1/batch", {"writes": [], "extra": 1}, owner), 400,
+           "unknown batch member", "invalid_batch")
+    expect(s.request("POST", "/api/v1/batch", "{not json", owner), 400, "malformed batch",
+           "malformed_json")
+    expect(s.batch(owner, [put_item("institution", new_id(), {"name": "x"})] * 1001), 413,
+           "more than 1000 writes", "too_many_writes")
+    expect(s.request("GET", "/api/v1/batch", token=owner), 405, "GET /api/v1/batch")
+    r = expect(s.batch(owner, []), 200, "an empty batch")
+    check(r.json == {"results": []}, "an empty batch: no results")
+    return partner
+
+
 def test_permissions(s, db, owner, ids, t):
     # edit_partners
     inst = new_id()
@@ -477,6 +620,8 @@ def test_partner_side(s, db, owner, t, partner_a, partner_b, inst, exam, person_
           "the partner's feed hides the team")
     expect(s.put(ada, "institution", new_id(), {"name": "Mine"}), 403,
            "partner users cannot write here", "forbidden")
+    expect(s.batch(ada, [put_item("institution", new_id(), {"name": "Mine"})]), 403,
+           "a partner user's batch is refused", "forbidden")
     # A disabled portal user is signed out and cannot sign in.
     bob = new_id()
     expect(s.put(t["editor"], "partner_user", bob,
@@ -548,6 +693,22 @@ def test_lost_answer(db, tmp, owner):
               "stored answer with ETag")
         check(count(db, "SELECT count(*) FROM change_log WHERE record_id = ?", iid) == 1,
               "applied once")
+        # A batch's answer is lost (keyed on its first write), the retry replays every write.
+        ids = [new_id(), new_id()]
+        writes = [put_item("institution", i, {"name": "Lost Batch Clinic " + i}) for i in ids]
+        try:
+            r = f.batch(owner, writes)
+            check(False, "the faulty build drops the batch's first answer (got %d)" % r.status)
+        except (http.client.HTTPException, ConnectionError):
+            pass
+        check(all(count(db, "SELECT count(*) FROM change_log WHERE record_id = ?", i) == 1
+                  for i in ids), "the batch was committed before its answer was lost")
+        r = expect(f.batch(owner, writes), 200, "the batch retried")
+        check([x["status"] for x in r.json["results"]] == [201, 201]
+              and all(x["record"]["version"] == 1 for x in r.json["results"]),
+              "the retried batch gets the stored answers")
+        check(all(count(db, "SELECT count(*) FROM change_log WHERE record_id = ?", i) == 1
+                  for i in ids), "each write of the batch applied once")
     finally:
         f.stop()
     # The installed binary has no fault switch.
@@ -615,6 +776,7 @@ def main():
             ids, tokens = invite_team(s, db, owner)
             test_status_codes(s, db, owner)
             test_idempotency(s, db, owner, tokens["editor"])
+            test_batch(s, db, owner, tokens)
             scope = test_permissions(s, db, owner, ids, tokens)
             test_partner_side(s, db, owner, tokens, *scope)
             test_changes_paging(s, owner)

@@ -867,6 +867,45 @@ test_describe_with_references (Fixture       *f,
   g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
 }
 
+/* A person saved through the store carries the People tab's sort key, kept up to date
+ * on rename, as the import writes it. */
+static void
+test_person_name_key (Fixture       *f,
+                      gconstpointer  data)
+{
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdRecord) partner = save_partner (f, "Name Key GmbH");
+  g_autoptr(PdRecord) person = pd_record_new (&pd_person_type);
+  g_autofree char *expected = NULL;
+  g_autofree char *renamed = NULL;
+  g_autofree char *sql = NULL;
+  g_autofree char *stored = NULL;
+  sqlite3 *db;
+
+  pd_record_set_string (person, "partner_id", pd_record_get_id (partner));
+  pd_record_set_string (person, "member_id", "NK-1");
+  pd_record_set_string (person, "first_name", "Émile");
+  pd_record_set_string (person, "last_name", "Ångström");
+  pd_record_set_string (person, "date_of_birth", "1980-02-03");
+  g_assert_true (pd_store_save (f->store, person, &error));
+  g_assert_no_error (error);
+  sql = g_strdup_printf ("SELECT name_key FROM persons WHERE id = '%s'",
+                         pd_record_get_id (person));
+  expected = pd_people_name_key ("Ångström", "Émile");
+  db = open_raw (f->path);
+  stored = query_text (db, sql);
+  g_assert_cmpstr (stored, ==, expected);
+  g_clear_pointer (&stored, g_free);
+
+  pd_record_set_string (person, "last_name", "zeller");
+  g_assert_true (pd_store_save (f->store, person, &error));
+  renamed = pd_people_name_key ("zeller", "Émile");
+  stored = query_text (db, sql);
+  g_assert_cmpstr (stored, ==, renamed);
+  g_assert_cmpstr (stored, !=, expected);
+  sqlite3_close (db);
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -897,6 +936,7 @@ main (int   argc,
   ADD ("/store/changes-and-settings", test_list_changes_and_settings);
   ADD ("/store/list-sorted-filtered", test_list_sorted_and_filtered);
   ADD ("/store/describe-references", test_describe_with_references);
+  ADD ("/store/person-name-key", test_person_name_key);
 #undef ADD
 
   return g_test_run ();

@@ -1,4 +1,4 @@
-/* test-sync.c: desktops syncing with the real partner-desk-server: convergence, conflicts, lost answers, crashes, offline queue, HTTPS, permissions, invitations by email. */
+/* test-sync.c: desktops syncing with the real partner-desk-server: convergence, conflicts, lost answers, crashes, batched pushes of an import, offline queue, HTTPS, permissions, invitations by email. */
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <sqlite3.h>
@@ -62,6 +62,21 @@ db_count (const char *path,
     n = sqlite3_column_int64 (stmt, 0);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
+  return n;
+}
+
+/* How many times NEEDLE is in the server's log (a line per request). */
+static guint
+log_count (PdTestServer *s,
+           const char   *needle)
+{
+  g_autofree char *text = NULL;
+  guint n = 0;
+
+  if (!g_file_get_contents (s->log, &text, NULL, NULL))
+    return 0;
+  for (const char *p = text; (p = strstr (p, needle)); p += strlen (needle))
+    n++;
   return n;
 }
 
@@ -180,9 +195,10 @@ static void
 desk_sync (Desk *d)
 {
   g_autoptr(GError) error = NULL;
+  gboolean ok = desk_sync_full (d, &error);
 
-  g_assert_true (desk_sync_full (d, &error));
   g_assert_no_error (error);
+  g_assert_true (ok);
 }
 
 static char *
@@ -577,42 +593,250 @@ test_offline_queue (void)
   assert_converged (desk_a, desk_b, main_server);
 }
 
-/* SIGKILL while many edits are being pushed; restarted on the same database, the retried
- * pushes apply each edit once. */
+typedef struct {
+  const PdRecordType *type;
+  const char         *format;  /* the name of each, with %u */
+  guint               n;
+  GPtrArray          *ids;     /* out, may be NULL */
+} Many;
+
+static gboolean
+save_many_cb (PdStore  *store,
+              gpointer  user_data,
+              GError  **error)
+{
+  Many *many = user_data;
+
+  for (guint i = 0; i < many->n; i++)
+    {
+      g_autoptr(PdRecord) record = pd_record_new (many->type);
+      g_autofree char *name = g_strdup_printf (many->format, i);
+
+      pd_record_set_string (record, "name", name);
+      if (!pd_store_save (store, record, error))
+        return FALSE;
+      if (many->ids)
+        g_ptr_array_add (many->ids, g_strdup (pd_record_get_id (record)));
+    }
+  return TRUE;
+}
+
+/* N new records of TYPE named after FORMAT, in one transaction. */
+static void
+save_many (Desk               *d,
+           const PdRecordType *type,
+           const char         *format,
+           guint               n,
+           GPtrArray          *ids)
+{
+  g_autoptr(GError) error = NULL;
+  Many many = { type, format, n, ids };
+
+  g_assert_true (pd_store_transaction (d->store, save_many_cb, &many, &error));
+  g_assert_no_error (error);
+}
+
+/* SIGKILL while many edits are being pushed (in batches: once the first is committed);
+ * restarted on the same database, the retried pushes apply each edit once. */
 static void
 test_kill_mid_push (void)
 {
   g_autoptr(GError) error = NULL;
-  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
   GAsyncResult *result = NULL;
   g_autoptr(GAsyncResult) done = NULL;
-  const guint n = 300;
+  const guint n = 2000;
 
-  for (guint i = 0; i < n; i++)
-    {
-      g_autofree char *name = g_strdup_printf ("Clinic %03u", i);
-      g_autoptr(PdRecord) inst = save_new (desk_a, &pd_institution_type, "name", name, NULL);
-
-      g_ptr_array_add (ids, g_strdup (pd_record_get_id (inst)));
-    }
+  save_many (desk_a, &pd_institution_type, "Clinic %04u", n, NULL);
   pd_sync_run_async (desk_a->sync, NULL, pd_test_async_cb, &result);
   PD_WAIT_UNTIL (db_count (main_server->db, "SELECT count(*) FROM institutions "
-                           "WHERE name LIKE 'Clinic %'", NULL) >= 20 || result != NULL);
+                           "WHERE name LIKE 'Clinic %'", NULL) >= 1 || result != NULL);
   pd_test_server_stop (main_server, SIGKILL);
   done = pd_test_async_wait (&result);
   g_assert_false (pd_sync_run_finish (desk_a->sync, done, &error));
   g_clear_error (&error);
   g_assert_cmpint (pd_store_sync_count_outbox (desk_a->store), >, 0);
+  g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM institutions "
+                             "WHERE name LIKE 'Clinic %'", NULL), <, n);
   server_restart (main_server);
   PD_WAIT_UNTIL (pd_store_sync_count_outbox (desk_a->store) == 0
                  && pd_sync_get_state (desk_a->sync) == PD_SYNC_STATE_SYNCED);
-  for (guint i = 0; i < n; i++)
-    g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM change_log "
-                               "WHERE record_id = ?1", ids->pdata[i]), ==, 1);
+  /* Each applied once: one change each, n in all. */
+  g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM change_log WHERE record_id "
+                             "IN (SELECT id FROM institutions WHERE name LIKE 'Clinic %')",
+                             NULL), ==, n);
   g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM institutions "
                              "WHERE name LIKE 'Clinic %'", NULL), ==, n);
   desk_sync (desk_b);
   assert_converged (desk_a, desk_b, main_server);
+}
+
+/* An eligibility file imported on a signed-in desktop: its compact outbox entries go out
+ * in batches (a few requests, not one per person), and the other desktop pulls everyone.
+ * A server of its own: its log counts the requests (a restarted server writes its log
+ * from the start again). */
+static void
+test_import_push (void)
+{
+  const guint n = 5000;
+  g_autoptr(PdTestServer) s = server_new (server_bin, FALSE);
+  Desk *a = desk_new ();
+  Desk *b = desk_new ();
+  g_autoptr(PdRecord) partner = NULL;
+  g_autofree char *csv = g_build_filename (a->dir, "eligibility.csv", NULL);
+  g_autoptr(GString) text = g_string_new ("Member ID,First Name,Last Name,Date of Birth,"
+                                          "Relationship,Email,City\n");
+  g_autoptr(PdImportResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  PdImportOptions options;
+  guint batches, requests;
+
+  desk_sign_in (a, s);
+  desk_sign_in (b, s);
+  partner = save_new (a, &pd_partner_type, "kind", "employer", "name", "Import Push GmbH", NULL);
+  desk_sync (a);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (text, "IP%06u,Anna,Person %u,19%02u-%02u-%02u,Employee,"
+                            "ip%u@example.com,Hamburg\n", i, i, 50 + i % 50, 1 + i % 12,
+                            1 + i % 28, i);
+  g_assert_true (g_file_set_contents (csv, text->str, text->len, &error));
+  pd_import_options_init (&options);
+  result = pd_import_run (a->path, pd_record_get_id (partner), csv, &options, NULL, NULL, NULL,
+                          &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (pd_store_sync_count_outbox (a->store), >=, n);
+  batches = log_count (s, "POST /api/v1/batch 200");
+  requests = log_count (s, " /api/v1/");
+
+  desk_sync (a);
+  g_assert_cmpint (pd_store_sync_count_outbox (a->store), ==, 0);
+  g_assert_cmpint (db_count (s->db, "SELECT count(*) FROM persons WHERE partner_id = ?1",
+                             pd_record_get_id (partner)), ==, n);
+  /* The last request's line may follow its answer by a moment. */
+  PD_WAIT_UNTIL (log_count (s, "POST /api/v1/batch 200") - batches >= n / 1000);
+  g_usleep (100 * 1000);
+  batches = log_count (s, "POST /api/v1/batch 200") - batches;
+  requests = log_count (s, " /api/v1/") - requests;
+  g_test_message ("%u people pushed in %u batches, %u requests in all", n, batches, requests);
+  g_assert_cmpuint (requests, <, 20);
+  g_assert_cmpuint (log_count (s, "PUT /api/v1/person/"), ==, 0);
+
+  desk_sync (b);
+  g_assert_cmpint (pd_store_count (b->store, &pd_person_type), ==, n);
+  assert_converged (a, b, s);
+  desk_free (a);
+  desk_free (b);
+}
+
+/* A server of an earlier version, without /api/v1/batch: a proxy in front of the real one
+ * that answers 404 there and passes every other request on. */
+typedef struct {
+  SoupServer  *server;
+  SoupSession *session;
+  const char  *target;    /* the real server's URL */
+  char        *url;
+  guint        batches;   /* POST /api/v1/batch answered 404 */
+  guint        writes;    /* PUT and DELETE passed on */
+} OldServer;
+
+static void
+old_server_cb (SoupServer        *server,
+               SoupServerMessage *msg,
+               const char        *path,
+               GHashTable        *query,
+               gpointer           user_data)
+{
+  static const char *const passed[] = {
+    "Authorization", "Idempotency-Key", "If-Match", "If-None-Match", "Accept",
+  };
+  static const char not_found[] = "{\"error\":\"not_found\",\"message\":\"Nothing here.\","
+                                  "\"fields\":{}}";
+  OldServer *old = user_data;
+  const char *method = soup_server_message_get_method (msg);
+  const char *text = g_uri_get_query (soup_server_message_get_uri (msg));
+  SoupMessageHeaders *in = soup_server_message_get_request_headers (msg);
+  g_autofree char *target = g_strconcat (old->target, path, text ? "?" : "", text, NULL);
+  g_autoptr(SoupMessage) forward = soup_message_new (method, target);
+  g_autoptr(GBytes) body = soup_message_body_flatten (soup_server_message_get_request_body (msg));
+  g_autoptr(GBytes) answer = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *type;
+
+  if (strcmp (path, "/api/v1/batch") == 0)
+    {
+      old->batches++;
+      soup_server_message_set_status (msg, SOUP_STATUS_NOT_FOUND, NULL);
+      soup_server_message_set_response (msg, "application/json", SOUP_MEMORY_STATIC, not_found,
+                                        strlen (not_found));
+      return;
+    }
+  old->writes += strcmp (method, "PUT") == 0 || strcmp (method, "DELETE") == 0;
+  for (guint i = 0; i < G_N_ELEMENTS (passed); i++)
+    if (soup_message_headers_get_one (in, passed[i]))
+      soup_message_headers_replace (soup_message_get_request_headers (forward), passed[i],
+                                    soup_message_headers_get_one (in, passed[i]));
+  if (g_bytes_get_size (body) > 0)
+    soup_message_set_request_body_from_bytes (forward, soup_message_headers_get_content_type (in,
+                                                                                            NULL),
+                                              body);
+  answer = soup_session_send_and_read (old->session, forward, NULL, &error);
+  g_assert_no_error (error);
+  type = soup_message_headers_get_content_type (soup_message_get_response_headers (forward), NULL);
+  soup_server_message_set_status (msg, soup_message_get_status (forward),
+                                  soup_message_get_reason_phrase (forward));
+  soup_server_message_set_response (msg, type ? type : "application/json", SOUP_MEMORY_COPY,
+                                    g_bytes_get_data (answer, NULL), g_bytes_get_size (answer));
+}
+
+static void
+old_server_start (OldServer  *old,
+                  const char *target)
+{
+  g_autoptr(GError) error = NULL;
+  GSList *uris;
+
+  old->target = target;
+  old->session = soup_session_new ();
+  old->server = soup_server_new (NULL, NULL);
+  soup_server_add_handler (old->server, NULL, old_server_cb, old, NULL);
+  soup_server_listen_local (old->server, 0, SOUP_SERVER_LISTEN_IPV4_ONLY, &error);
+  g_assert_no_error (error);
+  uris = soup_server_get_uris (old->server);
+  old->url = g_strdup_printf ("http://127.0.0.1:%d", g_uri_get_port (uris->data));
+  g_slist_free_full (uris, (GDestroyNotify) g_uri_unref);
+}
+
+static void
+old_server_stop (OldServer *old)
+{
+  soup_server_disconnect (old->server);
+  g_clear_object (&old->server);
+  g_clear_object (&old->session);
+  g_clear_pointer (&old->url, g_free);
+}
+
+/* Against a server without batches the push falls back to one request per write. */
+static void
+test_no_batch_server (void)
+{
+  OldServer old = { 0 };
+  Desk *c = desk_new ();
+  g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GError) error = NULL;
+
+  old_server_start (&old, main_server->url);
+  g_assert_true (desk_sign_in_full (c, old.url, OWNER_PASSWORD, &error));
+  g_assert_no_error (error);
+  PD_WAIT_UNTIL (pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  save_many (c, &pd_institution_type, "Old Server Clinic %u", 4, ids);
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (c->store) == 0
+                 && pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  g_assert_cmpuint (old.batches, >=, 1);
+  g_assert_cmpuint (old.writes, ==, ids->len);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_cmpint (db_count (main_server->db, "SELECT count(*) FROM change_log "
+                               "WHERE record_id = ?1", ids->pdata[i]), ==, 1);
+  desk_free (c);
+  old_server_stop (&old);
 }
 
 /* A desktop used alone first: signing in pushes its data, owned by the signed-in user. */
@@ -677,6 +901,7 @@ test_lost_answer (void)
   PdTestServer *s = server_new (faulty_bin, FALSE);
   Desk *c = desk_new ();
   g_autoptr(PdRecord) inst = NULL;
+  g_autoptr(GPtrArray) ids = NULL;
 
   desk_sign_in (c, s);
   PD_WAIT_UNTIL (pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
@@ -691,6 +916,18 @@ test_lost_answer (void)
                              pd_record_get_id (inst)), ==, 2);
   desk_sync (c);
   g_assert_cmpint (pd_store_sync_count_outbox (c->store), ==, 0);
+
+  /* A batch's answer lost (keyed on its first write): retried, every write applied once. */
+  ids = g_ptr_array_new_with_free_func (g_free);
+  save_many (c, &pd_institution_type, "Lost Batch Clinic %u", 5, ids);
+  PD_WAIT_UNTIL (pd_store_sync_count_outbox (c->store) == 0
+                 && pd_sync_get_state (c->sync) == PD_SYNC_STATE_SYNCED);
+  PD_WAIT_UNTIL (log_count (s, "POST /api/v1/batch committed; answer dropped") == 1);
+  for (guint i = 0; i < ids->len; i++)
+    g_assert_cmpint (db_count (s->db, "SELECT count(*) FROM change_log WHERE record_id = ?1",
+                               ids->pdata[i]), ==, 1);
+  g_assert_cmpint (db_count (s->db, "SELECT count(*) FROM institutions WHERE version = 1 "
+                             "AND name LIKE 'Lost Batch Clinic %'", NULL), ==, 5);
   desk_free (c);
   pd_test_server_free (s);
 }
@@ -1024,6 +1261,8 @@ main (int    argc,
   g_test_add_func ("/sync/cell-clash", test_cell_clash);
   g_test_add_func ("/sync/offline-queue", test_offline_queue);
   g_test_add_func ("/sync/kill-mid-push", test_kill_mid_push);
+  g_test_add_func ("/sync/import-push", test_import_push);
+  g_test_add_func ("/sync/no-batch-server", test_no_batch_server);
   g_test_add_func ("/sync/local-data-first", test_local_data_first);
   g_test_add_func ("/sync/bad-token", test_bad_token);
   g_test_add_func ("/sync/lost-answer", test_lost_answer);

@@ -7,6 +7,7 @@
 #include "pd-error.h"
 #include "pd-import-private.h"
 #include "pd-money.h"
+#include "pd-people-query.h"
 #include "pd-record-private.h"
 #include "pd-store-private.h"
 
@@ -40,8 +41,9 @@ typedef struct {
 
 /* Multi-row INSERTs: one statement per BATCH_ROWS rows (its setup, and change_log's
  * AUTOINCREMENT bookkeeping, once per batch instead of once per row). The values are
- * copied into DATA and bound when the batch is written. */
+ * copied into DATA and bound when the rows are written, JOB_ROWS at a time. */
 #define BATCH_ROWS 64
+#define JOB_ROWS (8 * BATCH_ROWS)
 
 typedef struct {
   gsize  offset;  /* in data; G_MAXSIZE for NULL */
@@ -49,15 +51,37 @@ typedef struct {
 } BatchValue;
 
 typedef struct {
+  guint    n_rows;
+  GString *data;
+  GArray  *values; /* BatchValue */
+} BatchRows;
+
+typedef struct {
   const char *head;   /* "INSERT INTO t (a, b, c) VALUES " */
   const char *tuple;  /* "(?, 0, ?)" */
   guint       n_params;
-  guint       n_rows;
   char       *full_sql;
   PdStmt     *full_stmt; /* prepared once; owned by the store's cache */
-  GString    *data;
-  GArray     *values; /* BatchValue */
+  BatchRows   rows;      /* being filled */
 } Batch;
+
+/* Writes the rows of new people in a thread of its own while the next ones are read
+ * (a bulk import into a partner without people: rows are then read without touching the
+ * database). The connection is used by one thread at a time: the importing thread waits
+ * for the writer (flush_batches) before any statement of its own. */
+typedef struct _Import Import;
+
+typedef struct {
+  Import    *imp;
+  GThread   *thread;
+  GMutex     lock;
+  GCond      cond;
+  BatchRows  person;  /* the job being written */
+  BatchRows  change;
+  gboolean   pending;
+  gboolean   quit;
+  GError    *error;   /* the first failure: later jobs are dropped */
+} Writer;
 
 /* The partner's live people, read in one scan of the table when they are many: per
  * person its identity key and a hash of the fields the file maps. A row of the file
@@ -97,7 +121,7 @@ typedef struct {
   char  *text;
 } Hinted;
 
-typedef struct {
+struct _Import {
   /* Borrowed References */
   PdStore               *store;
   const char            *partner_id;
@@ -124,6 +148,7 @@ typedef struct {
   guint            n_mapped;
   Batch            person_batch; /* new people */
   Batch            change_batch; /* their change-log entries */
+  Writer          *writer;       /* bulk imports: writes them meanwhile */
   guint8          *seen;        /* bitmap by persons.rowid: listed in the file */
   gsize            seen_size;
   GString         *json;
@@ -171,7 +196,7 @@ typedef struct {
   char    dates[3][11];
   guint   line;
   gboolean row_rejected;
-} Import;
+};
 
 /* Hash sets */
 
@@ -585,7 +610,7 @@ person_sql (void)
           g_string_append_printf (sets, ", %s = ?%u", name, i + 6);
           g_string_append (tuple, ", ?");
         }
-      g_string_append (tuple, ", ?)");
+      g_string_append (tuple, ", ?, ?)");
       select = g_strdup_printf ("SELECT rowid, id, version, created_at, %s, first_name_fold "
                                 "FROM persons", cols->str);
       sql.lookup = g_strdup_printf ("%s WHERE partner_id = ?1 AND member_id = ?2 "
@@ -593,13 +618,13 @@ person_sql (void)
                                     "AND date_of_birth = ?5 AND deleted = 0 LIMIT 1", select);
       sql.by_rowid = g_strdup_printf ("%s WHERE rowid = ?1", select);
       sql.insert = g_strdup_printf ("INSERT INTO persons (id, version, created_at, updated_at, "
-                                    "updated_by, deleted, %s, first_name_fold) VALUES ",
-                                    cols->str);
+                                    "updated_by, deleted, %s, first_name_fold, name_key) "
+                                    "VALUES ", cols->str);
       sql.tuple = g_string_free (g_steal_pointer (&tuple), FALSE);
       sql.update = g_strdup_printf ("UPDATE persons SET id = ?1, version = ?2, "
                                     "created_at = ?3, updated_at = ?4, updated_by = ?5%s, "
-                                    "first_name_fold = ?%u WHERE rowid = ?%u",
-                                    sets->str, P_N + 6, P_N + 7);
+                                    "first_name_fold = ?%u, name_key = ?%u WHERE rowid = ?%u",
+                                    sets->str, P_N + 6, P_N + 7, P_N + 8);
       g_once_init_leave (&once, 1);
     }
   return &sql;
@@ -621,6 +646,32 @@ step (Import   *imp,
 /* Batches */
 
 static void
+batch_rows_init (BatchRows *rows,
+                 guint      n_params)
+{
+  rows->n_rows = 0;
+  rows->data = g_string_sized_new (JOB_ROWS * 256);
+  rows->values = g_array_sized_new (FALSE, FALSE, sizeof (BatchValue), JOB_ROWS * n_params);
+}
+
+static void
+batch_rows_clear (BatchRows *rows)
+{
+  if (rows->data)
+    g_string_free (rows->data, TRUE);
+  rows->data = NULL;
+  g_clear_pointer (&rows->values, g_array_unref);
+}
+
+static void
+batch_rows_reset (BatchRows *rows)
+{
+  rows->n_rows = 0;
+  g_string_truncate (rows->data, 0);
+  g_array_set_size (rows->values, 0);
+}
+
+static void
 batch_init (Batch      *batch,
             const char *head,
             const char *tuple)
@@ -635,27 +686,20 @@ batch_init (Batch      *batch,
   for (guint i = 0; i < BATCH_ROWS; i++)
     g_string_append_printf (sql, "%s%s", i ? ", " : "", tuple);
   batch->full_sql = g_string_free (g_steal_pointer (&sql), FALSE);
-  batch->data = g_string_sized_new (BATCH_ROWS * 512);
-  batch->values = g_array_sized_new (FALSE, FALSE, sizeof (BatchValue),
-                                     BATCH_ROWS * batch->n_params);
+  batch_rows_init (&batch->rows, batch->n_params);
 }
 
 static void
 batch_clear (Batch *batch)
 {
   g_clear_pointer (&batch->full_sql, g_free);
-  if (batch->data)
-    g_string_free (batch->data, TRUE);
-  batch->data = NULL;
-  g_clear_pointer (&batch->values, g_array_unref);
+  batch_rows_clear (&batch->rows);
 }
 
 static void
 batch_reset (Batch *batch)
 {
-  batch->n_rows = 0;
-  g_string_truncate (batch->data, 0);
-  g_array_set_size (batch->values, 0);
+  batch_rows_reset (&batch->rows);
 }
 
 static void
@@ -667,11 +711,11 @@ batch_text (Batch      *batch,
 
   if (s)
     {
-      v.offset = batch->data->len;
+      v.offset = batch->rows.data->len;
       v.len = len < 0 ? strlen (s) : (gsize) len;
-      g_string_append_len (batch->data, s, (gssize) v.len);
+      g_string_append_len (batch->rows.data, s, (gssize) v.len);
     }
-  g_array_append_val (batch->values, v);
+  g_array_append_val (batch->rows.values, v);
 }
 
 static void
@@ -687,69 +731,204 @@ batch_int (Batch  *batch,
 {
   BatchValue v = { (gsize) number, G_MAXSIZE };
 
-  g_array_append_val (batch->values, v);
+  g_array_append_val (batch->rows.values, v);
 }
 
-/* Inserts the rows collected so far. */
-static gboolean
-batch_flush (Import   *imp,
-             Batch    *batch,
-             GError  **error)
+static void
+batch_row_done (Batch *batch)
+{
+  batch->rows.n_rows++;
+}
+
+/* The statement for N rows of BATCH (N < BATCH_ROWS: made for the occasion). */
+static PdStmt *
+batch_stmt (Import   *imp,
+            Batch    *batch,
+            guint     n,
+            GError  **error)
 {
   g_autoptr(GString) sql = NULL;
-  PdStmt *stmt;
+
+  if (n == BATCH_ROWS)
+    {
+      if (batch->full_stmt == NULL)
+        batch->full_stmt = _pd_store_prepare (imp->store, batch->full_sql, error);
+      return batch->full_stmt;
+    }
+  sql = g_string_new (batch->head);
+  for (guint i = 0; i < n; i++)
+    g_string_append_printf (sql, "%s%s", i ? ", " : "", batch->tuple);
+  return _pd_store_prepare (imp->store, sql->str, error);
+}
+
+/* Inserts N rows of ROWS from its row FIRST. */
+static gboolean
+batch_write_some (Import     *imp,
+                  Batch      *batch,
+                  BatchRows  *rows,
+                  guint       first,
+                  guint       n,
+                  GError    **error)
+{
+  PdStmt *stmt = batch_stmt (imp, batch, n, error);
+  guint base = first * batch->n_params;
   gboolean ok;
 
-  if (batch->n_rows == 0)
-    return TRUE;
-  if (batch->n_rows == BATCH_ROWS)
-    stmt = batch->full_stmt = batch->full_stmt ? batch->full_stmt
-                                               : _pd_store_prepare (imp->store, batch->full_sql,
-                                                                    error);
-  else
-    {
-      sql = g_string_new (batch->head);
-      for (guint i = 0; i < batch->n_rows; i++)
-        g_string_append_printf (sql, "%s%s", i ? ", " : "", batch->tuple);
-      stmt = _pd_store_prepare (imp->store, sql->str, error);
-    }
   if (stmt == NULL)
     return FALSE;
-  g_assert (batch->values->len == batch->n_rows * batch->n_params);
-  for (guint i = 0; i < batch->values->len; i++)
+  for (guint i = 0; i < n * batch->n_params; i++)
     {
-      BatchValue *v = &g_array_index (batch->values, BatchValue, i);
+      BatchValue *v = &g_array_index (rows->values, BatchValue, base + i);
 
       if (v->len == G_MAXSIZE)
         sqlite3_bind_int64 (stmt, (int) i + 1, (gint64) v->offset);
       else if (v->offset == G_MAXSIZE)
         sqlite3_bind_null (stmt, (int) i + 1);
       else
-        sqlite3_bind_text (stmt, (int) i + 1, batch->data->str + v->offset, (int) v->len,
+        sqlite3_bind_text (stmt, (int) i + 1, rows->data->str + v->offset, (int) v->len,
                            SQLITE_STATIC);
     }
   ok = step (imp, stmt, error);
   _pd_stmt_release (stmt);
-  batch_reset (batch);
   return ok;
 }
 
-/* Ends a row of values; writes the batch when it is full. */
+/* Inserts ROWS (then empty). */
 static gboolean
-batch_row_done (Import   *imp,
-                Batch    *batch,
-                GError  **error)
+batch_write (Import     *imp,
+             Batch      *batch,
+             BatchRows  *rows,
+             GError    **error)
 {
-  batch->n_rows++;
-  return batch->n_rows < BATCH_ROWS || batch_flush (imp, batch, error);
+  gboolean ok = TRUE;
+
+  g_assert (rows->values->len == rows->n_rows * batch->n_params);
+  for (guint first = 0; ok && first < rows->n_rows; first += BATCH_ROWS)
+    ok = batch_write_some (imp, batch, rows, first, MIN (BATCH_ROWS, rows->n_rows - first),
+                           error);
+  batch_rows_reset (rows);
+  return ok;
 }
 
+/* The writer thread */
+
+static gpointer
+writer_thread (gpointer data)
+{
+  Writer *w = data;
+  Import *imp = w->imp;
+
+  g_mutex_lock (&w->lock);
+  for (;;)
+    {
+      while (!w->pending && !w->quit)
+        g_cond_wait (&w->cond, &w->lock);
+      if (!w->pending)
+        break;
+      g_mutex_unlock (&w->lock);
+      if (w->error == NULL && batch_write (imp, &imp->person_batch, &w->person, &w->error))
+        batch_write (imp, &imp->change_batch, &w->change, &w->error);
+      batch_rows_reset (&w->person);
+      batch_rows_reset (&w->change);
+      g_mutex_lock (&w->lock);
+      w->pending = FALSE;
+      g_cond_broadcast (&w->cond);
+    }
+  g_mutex_unlock (&w->lock);
+  return NULL;
+}
+
+/* Waits until no job is being written; FALSE with the writer's error if one failed. */
+static gboolean
+writer_wait (Import   *imp,
+             GError  **error)
+{
+  Writer *w = imp->writer;
+
+  if (w == NULL)
+    return TRUE;
+  g_mutex_lock (&w->lock);
+  while (w->pending)
+    g_cond_wait (&w->cond, &w->lock);
+  g_mutex_unlock (&w->lock);
+  if (w->error == NULL)
+    return TRUE;
+  g_propagate_error (error, g_steal_pointer (&w->error));
+  return FALSE;
+}
+
+static void
+writer_free (Writer *w)
+{
+  g_mutex_lock (&w->lock);
+  w->quit = TRUE;
+  g_cond_broadcast (&w->cond);
+  g_mutex_unlock (&w->lock);
+  if (w->thread)
+    g_thread_join (w->thread);
+  batch_rows_clear (&w->person);
+  batch_rows_clear (&w->change);
+  g_clear_error (&w->error);
+  g_mutex_clear (&w->lock);
+  g_cond_clear (&w->cond);
+  g_free (w);
+}
+
+static void
+writer_start (Import *imp)
+{
+  Writer *w = g_new0 (Writer, 1);
+
+  g_mutex_init (&w->lock);
+  g_cond_init (&w->cond);
+  batch_rows_init (&w->person, imp->person_batch.n_params);
+  batch_rows_init (&w->change, imp->change_batch.n_params);
+  w->imp = imp;
+  w->thread = g_thread_try_new ("pd-import-write", writer_thread, w, NULL);
+  /* Without a thread the rows are written as they come, as for other imports. */
+  if (w->thread == NULL)
+    writer_free (w);
+  else
+    imp->writer = w;
+}
+
+/* Hands the filled rows to the writer. */
+static gboolean
+writer_submit (Import   *imp,
+               GError  **error)
+{
+  Writer *w = imp->writer;
+  BatchRows t;
+
+  if (!writer_wait (imp, error))
+    return FALSE;
+  t = w->person, w->person = imp->person_batch.rows, imp->person_batch.rows = t;
+  t = w->change, w->change = imp->change_batch.rows, imp->change_batch.rows = t;
+  g_mutex_lock (&w->lock);
+  w->pending = TRUE;
+  g_cond_signal (&w->cond);
+  g_mutex_unlock (&w->lock);
+  return TRUE;
+}
+
+/* Everything collected is in the database (and the connection is ours) after this. */
 static gboolean
 flush_batches (Import   *imp,
                GError  **error)
 {
-  return batch_flush (imp, &imp->person_batch, error)
-         && batch_flush (imp, &imp->change_batch, error);
+  return writer_wait (imp, error)
+         && batch_write (imp, &imp->person_batch, &imp->person_batch.rows, error)
+         && batch_write (imp, &imp->change_batch, &imp->change_batch.rows, error);
+}
+
+/* After a row: writes (or hands over) the collected rows once there are enough. */
+static gboolean
+rows_done (Import   *imp,
+           GError  **error)
+{
+  if (imp->person_batch.rows.n_rows < JOB_ROWS && imp->change_batch.rows.n_rows < JOB_ROWS)
+    return TRUE;
+  return imp->writer ? writer_submit (imp, error) : flush_batches (imp, error);
 }
 
 static void
@@ -857,6 +1036,8 @@ lookup_person (Import  *imp,
   clear_old (imp);
   if (!imp->partner_has_people)
     return TRUE;
+  if (!writer_wait (imp, error))
+    return FALSE;
   stmt = prepare (imp, ST_LOOKUP, person_sql ()->lookup, error);
   if (stmt == NULL)
     return FALSE;
@@ -885,7 +1066,7 @@ employee_in_database (Import  *imp,
   g_autoptr(PdStmt) stmt = NULL;
   int rc;
 
-  if (!imp->partner_has_people)
+  if (!imp->partner_has_people || !writer_wait (imp, error))
     return FALSE;
   stmt = prepare (imp, ST_EMPLOYEE, "SELECT 1 FROM persons WHERE partner_id = ?1 "
                             "AND member_id = ?2 AND relationship = 'employee' "
@@ -1214,14 +1395,15 @@ write_change (Import      *imp,
   person_json (imp, id, version);
   batch_text (batch, imp->json->str, (gssize) imp->json->len);
   batch_text (batch, imp->now, -1);
-  return batch_row_done (imp, batch, error);
+  batch_row_done (batch);
+  return rows_done (imp, error);
 }
 
-static gboolean
+static void
 insert_person (Import      *imp,
                const char  *id,
                const char  *fold,
-               GError     **error)
+               const char  *name_key)
 {
   Batch *batch = &imp->person_batch;
 
@@ -1233,16 +1415,21 @@ insert_person (Import      *imp,
   for (guint i = 0; i < P_N; i++)
     batch_cell (batch, imp->val[i]);
   batch_text (batch, fold, -1);
-  return batch_row_done (imp, batch, error);
+  batch_text (batch, name_key, -1);
+  batch_row_done (batch);
 }
 
 static gboolean
 update_person (Import      *imp,
                const char  *fold,
+               const char  *name_key,
                GError     **error)
 {
-  g_autoptr(PdStmt) stmt = prepare (imp, ST_UPDATE, person_sql ()->update, error);
+  g_autoptr(PdStmt) stmt = NULL;
 
+  if (!writer_wait (imp, error))
+    return FALSE;
+  stmt = prepare (imp, ST_UPDATE, person_sql ()->update, error);
   if (stmt == NULL)
     return FALSE;
   sqlite3_bind_text (stmt, 1, imp->old_id, -1, SQLITE_STATIC);
@@ -1253,8 +1440,42 @@ update_person (Import      *imp,
   for (guint i = 0; i < P_N; i++)
     bind_cell (stmt, 6 + i, imp->val[i]);
   sqlite3_bind_text (stmt, P_N + 6, fold, -1, SQLITE_STATIC);
-  sqlite3_bind_int64 (stmt, P_N + 7, imp->old_rowid);
+  sqlite3_bind_text (stmt, P_N + 7, name_key, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, P_N + 8, imp->old_rowid);
   return step (imp, stmt, error);
+}
+
+/* pd_people_name_key () of imp->val: in BUF for ASCII names (no allocation), else in
+ * *ALLOCATED. */
+static const char *
+name_key_of (Import  *imp,
+             char    *buf,
+             gsize    size,
+             char   **allocated)
+{
+  Cell last = imp->val[P_LAST], first = imp->val[P_FIRST];
+  gboolean ascii = last.len + first.len + 2 <= size;
+  gsize k = 0;
+
+  for (gsize i = 0; ascii && i < last.len; i++)
+    ascii = (guchar) last.s[i] < 0x80;
+  for (gsize i = 0; ascii && i < first.len; i++)
+    ascii = (guchar) first.s[i] < 0x80;
+  if (!ascii)
+    {
+      g_autofree char *l = cell_dup (last);
+      g_autofree char *f = cell_dup (first);
+
+      *allocated = pd_people_name_key (l, f);
+      return *allocated;
+    }
+  for (gsize i = 0; i < last.len; i++)
+    buf[k++] = g_ascii_tolower (last.s[i]);
+  buf[k++] = '\001';
+  for (gsize i = 0; i < first.len; i++)
+    buf[k++] = g_ascii_tolower (first.s[i]);
+  buf[k] = '\0';
+  return buf;
 }
 
 /* Writes imp->val as a new person (no old row) or over imp->old; with its change-log entry. */
@@ -1263,16 +1484,20 @@ write_person (Import  *imp,
               GError **error)
 {
   g_autofree char *allocated = NULL;
+  g_autofree char *key_allocated = NULL;
   char buf[128];
+  char key_buf[256];
   char new_id[37];
   const char *fold = fold_cell (imp->val[P_FIRST], buf, sizeof buf, &allocated);
+  const char *name_key = name_key_of (imp, key_buf, sizeof key_buf, &key_allocated);
 
   if (imp->old_rowid == 0)
     {
       uuid7 (imp, new_id);
-      return insert_person (imp, new_id, fold, error) && write_change (imp, new_id, 0, 1, error);
+      insert_person (imp, new_id, fold, name_key);
+      return write_change (imp, new_id, 0, 1, error);
     }
-  return update_person (imp, fold, error)
+  return update_person (imp, fold, name_key, error)
          && write_change (imp, imp->old_id, imp->old_version, imp->old_version + 1, error);
 }
 
@@ -2047,6 +2272,20 @@ reset_pass (Import *imp)
   batch_reset (&imp->change_batch);
 }
 
+/* The writer is idle after this; its failure fails a pass that went well. */
+static OnePass
+writer_settle (Import   *imp,
+               OnePass   done,
+               GError  **error)
+{
+  g_autoptr(GError) local_error = NULL;
+
+  if (writer_wait (imp, &local_error) || done == ONE_PASS_FAILED)
+    return done;
+  g_propagate_error (error, g_steal_pointer (&local_error));
+  return ONE_PASS_FAILED;
+}
+
 /* The rows of the file, checked and (unless a dry run) applied. */
 static gboolean
 read_rows (Import         *imp,
@@ -2061,6 +2300,7 @@ read_rows (Import         *imp,
   if (!_pd_store_exec (imp->store, "SAVEPOINT pd_import_one_pass", error))
     return FALSE;
   done = one_pass (imp, reader, error);
+  done = writer_settle (imp, done, error);
   if (done == ONE_PASS_RETRY)
     {
       double at = imp->progress_from + (imp->progress_to - imp->progress_from)
@@ -2078,6 +2318,7 @@ read_rows (Import         *imp,
         {
           set_phase (imp, phase, imp->progress_to, 0.85);
           done = pass_two (imp, error) ? ONE_PASS_DONE : ONE_PASS_FAILED;
+          done = writer_settle (imp, done, error);
         }
     }
   sqlite3_exec (imp->store->db, "RELEASE pd_import_one_pass", NULL, NULL, NULL);
@@ -2620,6 +2861,7 @@ import_clear (Import *imp)
   g_clear_pointer (&imp->hinted, g_array_unref);
   g_clear_pointer (&imp->deferred, g_byte_array_unref);
   g_clear_pointer (&imp->packer, packer_free);
+  g_clear_pointer (&imp->writer, writer_free);
   batch_clear (&imp->person_batch);
   batch_clear (&imp->change_batch);
   g_clear_pointer (&imp->mapping, pd_import_mapping_free);
@@ -2729,7 +2971,9 @@ rejection_free (gpointer data)
 
 /* A big file into a partner without people: drop the persons indexes now and build them
  * once at the end, all inside the transaction (a rollback restores them). Only when the
- * file is at least as big as the table, as rebuilding reads the whole table. */
+ * file is at least as big as the table, as rebuilding reads the whole table. (Keeping
+ * persons_identity when the rows come in its order was tried: appending a million
+ * entries to it costs the writer thread more than the sorted build saves.) */
 static gboolean
 drop_indexes (Import   *imp,
               guint64   rows,
@@ -2739,6 +2983,8 @@ drop_indexes (Import   *imp,
 
   if (imp->dry_run || imp->partner_has_people || rows < 10000)
     return TRUE;
+  if (!flush_batches (imp, error))
+    return FALSE;
   total = query_count (imp, "SELECT count(*) FROM persons WHERE ?1 IS NOT NULL");
   if (total > (gint64) rows)
     return TRUE;
@@ -2758,25 +3004,28 @@ static gboolean
 rebuild_indexes (Import  *imp,
                  GError **error)
 {
-  if (!imp->indexes_dropped)
-    return TRUE;
-  gint64 cache_size = query_count (imp, "PRAGMA cache_size");
-  g_autofree char *restore = g_strdup_printf ("PRAGMA threads = 0; PRAGMA cache_size = %"
-                                              G_GINT64_FORMAT, cache_size ? cache_size : -2000);
+  gint64 cache_size;
+  g_autofree char *restore = NULL;
+  guint n = 0;
   gboolean ok = TRUE;
 
   if (!imp->indexes_dropped)
     return TRUE;
+  cache_size = query_count (imp, "PRAGMA cache_size");
+  restore = g_strdup_printf ("PRAGMA threads = 0; PRAGMA cache_size = %" G_GINT64_FORMAT,
+                             cache_size ? cache_size : -2000);
+  while (_pd_store_person_indexes[n][0])
+    n++;
   set_phase (imp, _("Indexing people"), 0.85, 0.9);
   /* The sorter of CREATE INDEX sorts runs of the cache's size; smaller runs, sorted by a
    * helper thread while the table is read, are faster and keep the memory down. */
   sqlite3_exec (imp->store->db, "PRAGMA threads = 2; PRAGMA cache_size = -8192", NULL, NULL,
                 NULL);
-  for (guint i = 0; ok && _pd_store_person_indexes[i][0]; i++)
+  for (guint i = 0; ok && i < n; i++)
     {
       ok = check_cancelled (imp, error)
            && _pd_store_exec (imp->store, _pd_store_person_indexes[i][1], error);
-      report (imp, (i + 1) / 3.0, FALSE);
+      report (imp, (double) (i + 1) / n, FALSE);
     }
   sqlite3_exec (imp->store->db, restore, NULL, NULL, NULL);
   imp->indexes_dropped = !ok;
@@ -2803,8 +3052,8 @@ import_locked (Import         *imp,
                                              "AND deleted = 0 AND eligibility_status = 'eligible'");
   imp->max_rowid_before = query_count (imp, "SELECT coalesce (max (rowid), 0) FROM persons "
                                             "WHERE ?1 IS NOT NULL");
-  if (!imp->dry_run)
-    imp->packer = packer_start (imp);
+  if (!imp->dry_run && !imp->partner_has_people)
+    writer_start (imp);
   if (!read_rows (imp, reader, error) || !flush_batches (imp, error))
     return FALSE;
   /* What pass one learnt is used up: make room for the index sorter. */
@@ -2909,7 +3158,12 @@ _pd_import_run_on_store (PdStore                *store,
   imp.progress = progress;
   imp.progress_data = progress_data;
   set_phase (&imp, _("Opening the file"), 0.0, 0.0);
-  ok = check_partner (&imp, error) && (reader = open_reader (&imp, error)) != NULL;
+  ok = check_partner (&imp, error);
+  /* From now on: the copy is compressed while the file is checked and read (and thrown
+   * away if the import stops). */
+  if (ok && !imp.dry_run)
+    imp.packer = packer_start (&imp);
+  ok = ok && (reader = open_reader (&imp, error)) != NULL;
   if (ok)
     {
       result->format = pd_table_reader_get_format (reader);

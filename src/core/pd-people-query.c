@@ -20,6 +20,49 @@ employee_name_quark (void)
   return g_quark_from_static_string ("pd-people-employee-name");
 }
 
+/* Name keys */
+
+/* TEXT without case or accents: decomposed (NFKD), marks dropped, case-folded. */
+static void
+append_name_key (GString *key, const char *text)
+{
+  g_autofree char *decomposed = NULL;
+  g_autofree char *folded = NULL;
+  g_autoptr (GString) bare = NULL;
+  const char *p;
+
+  if (text == NULL)
+    return;
+  for (p = text; *p && !(*p & 0x80); p++)
+    ;
+  if (*p == '\0')
+    {
+      for (p = text; *p; p++)
+        g_string_append_c (key, g_ascii_tolower (*p));
+      return;
+    }
+  decomposed = g_utf8_normalize (text, -1, G_NORMALIZE_ALL);
+  if (decomposed == NULL)
+    return;
+  bare = g_string_sized_new (strlen (decomposed));
+  for (p = decomposed; *p; p = g_utf8_next_char (p))
+    if (!g_unichar_ismark (g_utf8_get_char (p)))
+      g_string_append_unichar (bare, g_utf8_get_char (p));
+  folded = g_utf8_casefold (bare->str, (gssize)bare->len);
+  g_string_append (key, folded);
+}
+
+char *
+pd_people_name_key (const char *last_name, const char *first_name)
+{
+  GString *key = g_string_sized_new (32);
+
+  append_name_key (key, last_name);
+  g_string_append_c (key, '\001');
+  append_name_key (key, first_name);
+  return g_string_free (key, FALSE);
+}
+
 /* Filters */
 
 PdPeopleFilter *
@@ -155,13 +198,13 @@ static const gboolean key_in_name_index[PD_PEOPLE_N_SORTS] = {
   [PD_PEOPLE_SORT_ENROLLMENT] = TRUE,
 };
 
-/* The order of persons_partner_name after (partner_id, deleted): ties of name and member
- * ID are broken by the statuses, then the row id. */
+/* The order of persons_partner_name after (partner_id, deleted): the name without case or
+ * accents (pd_people_name_key), ties broken by member ID, the statuses, then the row id. */
 #define NAME_ORDER                                                                                 \
-  "p.last_name%s, p.first_name%s, p.member_id%s, p.eligibility_status%s,"                          \
-  " p.enrollment_status%s, p.relationship%s, p.rowid%s"
+  "p.name_key%s, p.member_id%s, p.eligibility_status%s, p.enrollment_status%s,"                    \
+  " p.relationship%s, p.rowid%s"
 #define NAME_ORDER_ASC NAME_ORDER
-#define NAME_ORDER_ARGS(dir) dir, dir, dir, dir, dir, dir, dir
+#define NAME_ORDER_ARGS(dir) dir, dir, dir, dir, dir, dir
 #define IDENTITY_ORDER                                                                             \
   "p.member_id%s, p.relationship%s, p.first_name_fold%s, p.date_of_birth%s, p.rowid%s"
 

@@ -87,6 +87,12 @@ GPtrArray      *pd_people_query_fetch      (PdStore       *store,
 gint64          pd_people_query_find_rowid (PdStore    *store,
                                             const char *id);
 
+/* The sort key of a person's name, stored in persons.name_key (the People tab's name
+ * order): the last name, U+0001, the first name, each without case or accents
+ * ("Müller", "Jürgen" -> "muller\001jurgen"). NULL names count as empty. */
+char           *pd_people_name_key         (const char *last_name,
+                                            const char *first_name);
+
 /* The name of the employee whose dependent PERSON is ("Anna Berg"), looked up by the
  * employee's member ID among the partner's people; NULL for an employee or when unknown.
  * Set on the records pd_people_query_fetch and pd_people_query_run return. */

@@ -95,8 +95,8 @@ static const char migration_2[] =
   "  (partner_id, member_id, relationship, first_name_fold, date_of_birth, deleted)"
 
 #define PERSONS_PARTNER_NAME \
-  "CREATE INDEX persons_partner_name ON persons (partner_id, deleted, last_name, first_name," \
-  "  member_id, eligibility_status, enrollment_status, relationship)"
+  "CREATE INDEX persons_partner_name ON persons (partner_id, deleted, name_key, member_id," \
+  "  eligibility_status, enrollment_status, relationship)"
 
 /* The same indexes as of the latest version, one statement each: a bulk import into an
  * empty partner drops and rebuilds them inside its transaction (sorting once beats a
@@ -213,7 +213,7 @@ static const char migration_4[] =
 /* Version 5: the import at a million rows (issue 3).
  * persons_partner_name also holds the statuses and the deleted flag (one covering index
  * for the People tab's order, counts and filters; persons_partner_eligibility is gone);
- * persons_identity ends with it (PERSONS_IDENTITY).
+ * persons_identity ends with the deleted flag too (PERSONS_IDENTITY).
  * upload_files.encoding: "gzip" when content is the file gzip-compressed, NULL when it is
  * the raw bytes (older uploads). The table is rebuilt rather than altered so that content
  * stays the last column: an INSERT of zeroblob (n) is written lazily only there (anywhere
@@ -229,9 +229,21 @@ static const char migration_5[] =
   /* One index fewer to build on import: the name index carries the statuses. */
   "DROP INDEX IF EXISTS persons_partner_eligibility;"
   "DROP INDEX IF EXISTS persons_partner_name;"
-  PERSONS_PARTNER_NAME ";"
+  "CREATE INDEX persons_partner_name ON persons (partner_id, deleted, last_name, first_name,"
+  "  member_id, eligibility_status, enrollment_status, relationship);"
   "DROP INDEX IF EXISTS persons_identity;"
   PERSONS_IDENTITY ";";
+
+/* Version 6: the People tab sorts names without case or accents. persons.name_key is
+ * the name's sort key (pd_people_name_key), written with the row; persons_partner_name
+ * orders by it (PERSONS_PARTNER_NAME). People already stored get an ASCII-only key here
+ * (SQL has no better fold), exact once saved again. */
+static const char migration_6[] =
+  "ALTER TABLE persons ADD COLUMN name_key TEXT;"
+  "UPDATE persons SET name_key = lower (coalesce (last_name, '')) || char (1)"
+  "  || lower (coalesce (first_name, ''));"
+  "DROP INDEX IF EXISTS persons_partner_name;"
+  PERSONS_PARTNER_NAME ";";
 
 static const char *const migrations[] = {
   migration_1,
@@ -239,6 +251,7 @@ static const char *const migrations[] = {
   migration_3,
   migration_4,
   migration_5,
+  migration_6,
 };
 
 G_STATIC_ASSERT (G_N_ELEMENTS (migrations) == PD_STORE_SCHEMA_VERSION);

@@ -1197,13 +1197,15 @@ person_indexes_present (PdStore *self)
 {
   g_autoptr(PdStmt) stmt = _pd_store_prepare (self, "SELECT count(*) FROM sqlite_master "
                                               "WHERE type = 'index' AND tbl_name = 'persons' "
-                                              "AND name IN (?1, ?2, ?3)", NULL);
+                                              "AND name IN (?1, ?2, ?3, ?4)", NULL);
+  int n = 0;
 
   if (stmt == NULL)
     return FALSE;
-  for (int i = 0; i < 3 && _pd_store_person_indexes[i][0]; i++)
-    sqlite3_bind_text (stmt, i + 1, _pd_store_person_indexes[i][0], -1, SQLITE_STATIC);
-  return sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) == 3;
+  for (; n < 4 && _pd_store_person_indexes[n][0]; n++)
+    sqlite3_bind_text (stmt, n + 1, _pd_store_person_indexes[n][0], -1, SQLITE_STATIC);
+  g_assert (_pd_store_person_indexes[n][0] == NULL);
+  return sqlite3_step (stmt) == SQLITE_ROW && sqlite3_column_int (stmt, 0) == n;
 }
 
 gboolean
@@ -1215,6 +1217,58 @@ pd_store_sync_ensure_person_indexes (PdStore  *self,
 }
 
 /* Push */
+
+gboolean
+pd_store_sync_ensure_outbox_index (PdStore  *self,
+                                   GError  **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+
+  g_return_val_if_fail (PD_IS_STORE (self), FALSE);
+
+  stmt = _pd_store_prepare (self, "SELECT 1 FROM sqlite_master WHERE type = 'index' "
+                            "AND name = 'change_log_record'", error);
+  if (stmt == NULL)
+    return FALSE;
+  /* The usual case takes no write lock. */
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    return TRUE;
+  return _pd_store_begin (self, error)
+         && _pd_store_finish (self, _pd_store_exec (self, "CREATE INDEX IF NOT EXISTS "
+                                                    "change_log_record ON change_log "
+                                                    "(collection, record_id)", error),
+                              error);
+}
+
+GPtrArray *
+pd_store_sync_list_upload_changes (PdStore  *self,
+                                   GError  **error)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+
+  g_return_val_if_fail (PD_IS_STORE (self), NULL);
+
+  stmt = _pd_store_prepare (self, "SELECT " PD_STORE_CHANGE_COLUMNS " FROM change_log "
+                            "WHERE collection = 'upload' ORDER BY seq", error);
+  return stmt ? _pd_store_read_changes (self, stmt, error) : NULL;
+}
+
+char *
+pd_store_sync_person_upload (PdStore    *self,
+                             const char *person_id)
+{
+  g_autoptr(PdStmt) stmt = NULL;
+
+  g_return_val_if_fail (PD_IS_STORE (self), NULL);
+
+  stmt = _pd_store_prepare (self, "SELECT upload_id FROM persons WHERE id = ?1", NULL);
+  if (stmt == NULL)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, person_id, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return NULL;
+  return g_strdup (_pd_stmt_text (stmt, 0));
+}
 
 char *
 pd_store_sync_change_body (PdStore   *self,

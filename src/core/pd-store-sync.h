@@ -67,6 +67,19 @@ gboolean pd_store_sync_ensure_person_indexes (PdStore  *self,
 gboolean pd_store_sync_table_is_empty        (PdStore            *self,
                                               const PdRecordType *type);
 
+/* Creates the outbox's index by record (collection, record_id) when missing: the push looks
+ * up a record's other entries for each entry it sends. */
+gboolean pd_store_sync_ensure_outbox_index (PdStore  *self,
+                                            GError  **error);
+
+/* The outbox entries of uploads (owned PdChange*, in order). An eligibility import writes its
+ * upload's entry after its people's, which refer to it: the push sends it ahead of them. */
+GPtrArray *pd_store_sync_list_upload_changes (PdStore  *self,
+                                              GError  **error);
+/* The upload_id of person PERSON_ID, or NULL. */
+char    *pd_store_sync_person_upload       (PdStore    *self,
+                                            const char *person_id);
+
 /* The body to push for CHANGE: its payload, or for a compact payload ({"id","version"})
  * the current row, written back into the entry so that a retry sends the same bytes. */
 char    *pd_store_sync_change_body (PdStore   *self,

@@ -11,6 +11,7 @@
 #include "pd-error.h"
 #include "pd-import-private.h"
 #include "pd-money.h"
+#include "pd-people-query.h"
 #include "pd-record-private.h"
 #include "pd-store-private.h"
 
@@ -404,7 +405,7 @@ type_sql (PdStore            *self,
         sql->n_fold++;
       }
   if (type == &pd_person_type)
-    g_string_append (cols, ", first_name_fold");
+    g_string_append (cols, ", first_name_fold, name_key");
   for (guint i = 0; i < type->n_fields; i++)
     {
       g_string_append_printf (params, ", ?%u", ++n);
@@ -420,8 +421,10 @@ type_sql (PdStore            *self,
       }
   if (type == &pd_person_type)
     {
-      g_string_append_printf (params, ", ?%u", ++n);
-      g_string_append (updates, ", first_name_fold = excluded.first_name_fold");
+      g_string_append_printf (params, ", ?%u, ?%u", n + 1, n + 2);
+      n += 2;
+      g_string_append (updates, ", first_name_fold = excluded.first_name_fold"
+                       ", name_key = excluded.name_key");
     }
   sql->select_id = g_strdup_printf ("SELECT %s FROM %s WHERE id = ?1",
                                     sql->columns, type->table);
@@ -571,7 +574,14 @@ _pd_store_write_row_rc (PdStore  *self,
       bind_fold (stmt, ++n, _pd_record_get_string_index (record, i));
   /* The first name of a person's identity key, folded as the import folds it. */
   if (type == &pd_person_type)
-    bind_fold (stmt, ++n, pd_record_get_string (record, "first_name"));
+    {
+      bind_fold (stmt, ++n, pd_record_get_string (record, "first_name"));
+      /* The People tab's case- and accent-insensitive name order (pd-people-query.h). */
+      sqlite3_bind_text (stmt, ++n,
+                         pd_people_name_key (pd_record_get_string (record, "last_name"),
+                                             pd_record_get_string (record, "first_name")),
+                         -1, g_free);
+    }
   rc = sqlite3_step (stmt);
   return rc == SQLITE_ROW ? SQLITE_DONE : rc;
 }

@@ -8,7 +8,7 @@
 G_BEGIN_DECLS
 
 /* The schema version this build writes (PRAGMA user_version). */
-#define PD_STORE_SCHEMA_VERSION 5
+#define PD_STORE_SCHEMA_VERSION 6
 
 /* Signals:
  *   ::record-changed (const char *collection, const char *id) after every

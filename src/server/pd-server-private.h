@@ -5,8 +5,10 @@
 
 G_BEGIN_DECLS
 
-/* Request bodies above this answer 413. */
+/* Request bodies above this answer 413 (a batch too: clients split theirs to fit). */
 #define PD_SERVER_MAX_BODY (1024 * 1024)
+/* POST /api/v1/batch: at most this many writes (more: 413 "too_many_writes"). */
+#define PD_SERVER_MAX_BATCH 1000
 /* Default session idle timeout: 14 days. */
 #define PD_SERVER_DEFAULT_IDLE_TIMEOUT (14 * 24 * 3600)
 
@@ -177,7 +179,7 @@ void        pd_server_invite_register    (PdServer *self);
  * POST /api/v1/partner/bookings, GET /api/v1/partner/bookings. */
 void        pd_server_partner_register   (PdServer *self);
 
-/* Records (pd-server-records.c): /api/v1/changes and /api/v1/COLLECTION/ID. */
+/* Records (pd-server-records.c): /api/v1/changes, /api/v1/COLLECTION/ID and /api/v1/batch. */
 void        pd_server_records_register   (PdServer *self);
 /* Session (pd-server-auth.c): /api/v1/session. */
 void        pd_server_auth_register      (PdServer *self);

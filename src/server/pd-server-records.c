@@ -1,4 +1,4 @@
-/* pd-server-records.c: the changes feed and record reads and writes, with permissions. */
+/* pd-server-records.c: the changes feed and record reads and writes (alone or in batches), with permissions. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -63,18 +63,19 @@ practice_may (PdPrincipal *principal,
   return needed == 0 || (principal->permissions & needed) != 0;
 }
 
-/* 403 naming the permission(s) of NEEDED, any of which would do. */
-static void
-reply_forbidden (SoupServerMessage *msg,
-                 guint              needed)
+/* The 403 of NEEDED (any of these permissions would do): its message, and in *FIELDS
+ * (name -> message, keys static) the permission's name. */
+static char *
+forbidden_message (guint        needed,
+                   GHashTable **fields)
 {
-  g_autoptr(GHashTable) fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   g_autofree char *names = pd_permissions_format (needed);
-  g_autofree char *message = NULL;
+  char *message;
 
+  *fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
   if (needed == 0)
-    message = g_strdup (_("Partner users cannot change records here."));
-  else if (strchr (names, ','))
+    return g_strdup (_("Partner users cannot change records here."));
+  if (strchr (names, ','))
     {
       g_auto(GStrv) parts = g_strsplit (names, ",", 2);
 
@@ -84,8 +85,17 @@ reply_forbidden (SoupServerMessage *msg,
     }
   else
     message = g_strdup_printf (_("You need the “%s” permission for this."), names);
-  if (needed)
-    g_hash_table_insert (fields, (gpointer) "permission", g_strdup (names));
+  g_hash_table_insert (*fields, (gpointer) "permission", g_steal_pointer (&names));
+  return message;
+}
+
+static void
+reply_forbidden (SoupServerMessage *msg,
+                 guint              needed)
+{
+  g_autoptr(GHashTable) fields = NULL;
+  g_autofree char *message = forbidden_message (needed, &fields);
+
   pd_server_reply_error (msg, SOUP_STATUS_FORBIDDEN, "forbidden", message, fields);
 }
 
@@ -510,6 +520,44 @@ response_version (const char *response)
   return json_object_get_int_member_with_default (json_node_get_object (node), "version", -1);
 }
 
+typedef enum {
+  ANSWER_NONE,    /* the key is new */
+  ANSWER_STORED,  /* the stored answer of this very request */
+  ANSWER_REUSED,  /* the key came with another user or request */
+} StoredAnswer;
+
+/* What the idempotency table holds for KEY; when ANSWER_STORED, its STATUS and RESPONSE. */
+static StoredAnswer
+idempotency_lookup (PdStore     *store,
+                    const char  *key,
+                    const char  *user_id,
+                    const char  *request_sha256,
+                    guint       *status,
+                    char       **response)
+{
+  g_autoptr(PdStmt) stmt = _pd_store_prepare (store,
+                                              "SELECT user_id, request_sha256, status, response "
+                                              "FROM idempotency WHERE key = ?1", NULL);
+
+  if (stmt == NULL)
+    return ANSWER_NONE;
+  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
+  if (sqlite3_step (stmt) != SQLITE_ROW)
+    return ANSWER_NONE;
+  if (g_strcmp0 (_pd_stmt_text (stmt, 0), user_id) != 0
+      || g_strcmp0 (_pd_stmt_text (stmt, 1), request_sha256) != 0)
+    return ANSWER_REUSED;
+  *status = (guint) sqlite3_column_int (stmt, 2);
+  *response = g_strdup (_pd_stmt_text (stmt, 3));
+  return ANSWER_STORED;
+}
+
+static const char *
+key_reused_message (void)
+{
+  return _("This Idempotency-Key was already used for another request.");
+}
+
 gboolean
 pd_server_idempotency_replay (PdServer          *self,
                               SoupServerMessage *msg,
@@ -518,30 +566,24 @@ pd_server_idempotency_replay (PdServer          *self,
                               const char        *request_sha256,
                               gboolean           with_etag)
 {
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (self->store,
-                                              "SELECT user_id, request_sha256, status, response "
-                                              "FROM idempotency WHERE key = ?1", NULL);
-  const char *response;
-  guint status;
+  g_autofree char *response = NULL;
+  guint status = 0;
   gint64 version;
 
-  if (stmt == NULL)
-    return FALSE;
-  sqlite3_bind_text (stmt, 1, key, -1, SQLITE_STATIC);
-  if (sqlite3_step (stmt) != SQLITE_ROW)
-    return FALSE;
-  if (g_strcmp0 (_pd_stmt_text (stmt, 0), user_id) != 0
-      || g_strcmp0 (_pd_stmt_text (stmt, 1), request_sha256) != 0)
+  switch (idempotency_lookup (self->store, key, user_id, request_sha256, &status, &response))
     {
+    case ANSWER_NONE:
+      return FALSE;
+    case ANSWER_REUSED:
       pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
-                             _("This Idempotency-Key was already used for another request."),
-                             NULL);
+                             key_reused_message (), NULL);
       return TRUE;
+    case ANSWER_STORED:
+    default:
+      break;
     }
-  status = (guint) sqlite3_column_int (stmt, 2);
-  response = _pd_stmt_text (stmt, 3);
-  pd_server_reply_json_text (msg, status, g_strdup (response));
   version = with_etag ? response_version (response) : -1;
+  pd_server_reply_json_text (msg, status, g_steal_pointer (&response));
   if (SOUP_STATUS_IS_SUCCESSFUL (status) && version >= 0)
     pd_server_set_etag (msg, version);
   return TRUE;
@@ -572,31 +614,43 @@ pd_server_idempotency_store (PdStore     *store,
   return _pd_store_step_done (store, stmt, error);
 }
 
-/* Writes: PUT and DELETE /api/v1/COLLECTION/ID */
+/* Writes: PUT and DELETE /api/v1/COLLECTION/ID, alone or as the items of POST /api/v1/batch.
+ * Both go through write_replay and write_process, one write at a time. */
+
+/* What If-Match / If-None-Match (a batch item: if_match / if_none_match) said. */
+typedef enum {
+  PRECONDITION_MISSING,
+  PRECONDITION_MATCH,           /* base_version */
+  PRECONDITION_CREATE,          /* "*" */
+  PRECONDITION_BAD_MATCH,
+  PRECONDITION_BAD_NONE_MATCH,
+} Precondition;
 
 typedef struct {
   PdServer          *server;
-  SoupServerMessage *msg;
   PdPrincipal       *principal;
   const Rule        *rule;
   const char        *id;
   const char        *key;
   char              *request_hash;
   gboolean           is_delete;
+  Precondition       precondition;
   gboolean           create;        /* If-None-Match: * */
   gint64             base_version;  /* If-Match */
   PdRecord          *record;        /* PUT: the record sent */
   gboolean           tombstone;     /* PUT: sent with "deleted": true (created and deleted
                                      * offline): written, then tombstoned */
   gboolean           restore;       /* PUT: sent with "deleted": false (a restore) */
-  /* The answer */
+  /* The answer: a success or stored answer (code NULL: status, response), or a refusal
+   * (status, code, message, fields; 412: current) */
+  gboolean           applied;       /* written by this request (not a stored answer) */
   guint              status;
-  const char        *code;          /* a refusal: the error code */
+  const char        *code;
   char              *message;
   GHashTable        *fields;
   PdRecord          *current;       /* 412: the current record */
   char              *response;      /* success: the record's JSON */
-  gint64             version;
+  gint64             version;       /* success: the ETag; -1: none */
 } Write;
 
 static void
@@ -608,6 +662,30 @@ write_clear (Write *w)
   g_clear_pointer (&w->fields, g_hash_table_unref);
   g_clear_object (&w->current);
   g_free (w->response);
+}
+
+/* W's answer becomes a refusal (MESSAGE taken); W's fields stay as set. */
+static void
+set_refusal (Write       *w,
+             guint        status,
+             const char  *code,
+             char        *message)
+{
+  w->status = status;
+  w->code = code;
+  g_free (w->message);
+  w->message = message;
+}
+
+static void
+set_forbidden (Write *w,
+               guint  needed)
+{
+  char *message;
+
+  g_clear_pointer (&w->fields, g_hash_table_unref);
+  message = forbidden_message (needed, &w->fields);
+  set_refusal (w, SOUP_STATUS_FORBIDDEN, "forbidden", message);
 }
 
 static GQuark
@@ -624,9 +702,7 @@ refuse (Write       *w,
         char        *message,
         GError     **error)
 {
-  w->status = status;
-  w->code = code;
-  w->message = message;
+  set_refusal (w, status, code, message);
   g_set_error_literal (error, refusal_quark (), 0, message);
   return FALSE;
 }
@@ -636,12 +712,9 @@ forbidden_refusal (Write   *w,
                    guint    needed,
                    GError **error)
 {
-  g_autofree char *names = pd_permissions_format (needed);
-
-  w->fields = g_hash_table_new_full (g_str_hash, g_str_equal, NULL, g_free);
-  g_hash_table_insert (w->fields, (gpointer) "permission", g_strdup (names));
-  return refuse (w, SOUP_STATUS_FORBIDDEN, "forbidden",
-                 g_strdup_printf (_("You need the “%s” permission for this."), names), error);
+  set_forbidden (w, needed);
+  g_set_error_literal (error, refusal_quark (), 0, w->message);
+  return FALSE;
 }
 
 /* Without manage_team a practice user may change only their own name. */
@@ -728,22 +801,25 @@ save_put (Write     *w,
           GError   **error)
 {
   PdStore *store = w->server->store;
-  g_autoptr(GHashTable) errors = pd_store_validate (store, w->record);
   g_autoptr(GError) local_error = NULL;
 
-  if (g_hash_table_size (errors) > 0)
+  /* pd_store_save validates: the fields' messages are looked up only for a refusal. */
+  if (!pd_store_save (store, w->record, &local_error))
     {
+      g_autoptr(GHashTable) errors = NULL;
+
+      if (!g_error_matches (local_error, PD_ERROR, PD_ERROR_INVALID))
+        {
+          g_propagate_error (error, g_steal_pointer (&local_error));
+          return FALSE;
+        }
+      errors = pd_store_validate (store, w->record);
+      if (g_hash_table_size (errors) == 0)
+        return refuse (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid",
+                       g_strdup (local_error->message), error);
       w->fields = g_hash_table_ref (errors);
       return refuse (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid",
                      g_strdup (_("Some fields are not valid.")), error);
-    }
-  if (!pd_store_save (store, w->record, &local_error))
-    {
-      if (g_error_matches (local_error, PD_ERROR, PD_ERROR_INVALID))
-        return refuse (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid",
-                       g_strdup (local_error->message), error);
-      g_propagate_error (error, g_steal_pointer (&local_error));
-      return FALSE;
     }
   *saved = g_object_ref (w->record);
   w->status = old ? SOUP_STATUS_OK : SOUP_STATUS_CREATED;
@@ -752,7 +828,8 @@ save_put (Write     *w,
   return TRUE;
 }
 
-/* Version check, write, invitation and stored answer: one transaction. */
+/* Version check, write, invitation and stored answer: one transaction (in a batch, a
+ * savepoint of the batch's transaction). */
 static gboolean
 write_cb (PdStore  *store,
           gpointer  user_data,
@@ -830,42 +907,58 @@ parse_version (const char *text,
   return *end == '\0';
 }
 
-/* Reads If-Match / If-None-Match into W; replies 428/400 and returns FALSE when unusable. */
-static gboolean
-read_preconditions (Write             *w,
-                    SoupServerMessage *msg)
+/* MATCH (If-Match) and NONE_MATCH (If-None-Match) as headers give them (NULL: absent). */
+static void
+read_precondition_text (Write      *w,
+                        const char *match,
+                        const char *none_match)
 {
-  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
-  const char *match = soup_message_headers_get_one (headers, "If-Match");
-  const char *none_match = soup_message_headers_get_one (headers, "If-None-Match");
-
   if (match)
-    {
-      if (parse_version (match, &w->base_version))
-        return TRUE;
-      pd_server_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_precondition",
-                             _("If-Match must hold the version the change is based on."), NULL);
-      return FALSE;
-    }
-  if (none_match && !w->is_delete)
+    w->precondition = parse_version (match, &w->base_version) ? PRECONDITION_MATCH
+                                                              : PRECONDITION_BAD_MATCH;
+  else if (none_match)
     {
       g_autofree char *star = g_strstrip (g_strdup (none_match));
 
-      if (strcmp (star, "*") == 0)
-        {
-          w->create = TRUE;
-          return TRUE;
-        }
-      pd_server_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_precondition",
-                             _("If-None-Match only accepts “*” (create)."), NULL);
-      return FALSE;
+      w->precondition = strcmp (star, "*") == 0 ? PRECONDITION_CREATE
+                                                : PRECONDITION_BAD_NONE_MATCH;
     }
-  pd_server_reply_error (msg, STATUS_PRECONDITION_REQUIRED, "precondition_required",
-                         w->is_delete
+  else
+    w->precondition = PRECONDITION_MISSING;
+}
+
+/* FALSE with W's refusal (400, 428) when the preconditions are unusable. */
+static gboolean
+check_preconditions (Write *w)
+{
+  switch (w->precondition)
+    {
+    case PRECONDITION_MATCH:
+      return TRUE;
+    case PRECONDITION_BAD_MATCH:
+      set_refusal (w, SOUP_STATUS_BAD_REQUEST, "invalid_precondition",
+                   g_strdup (_("If-Match must hold the version the change is based on.")));
+      return FALSE;
+    case PRECONDITION_CREATE:
+      if (w->is_delete)
+        break;
+      w->create = TRUE;
+      return TRUE;
+    case PRECONDITION_BAD_NONE_MATCH:
+      if (w->is_delete)
+        break;
+      set_refusal (w, SOUP_STATUS_BAD_REQUEST, "invalid_precondition",
+                   g_strdup (_("If-None-Match only accepts “*” (create).")));
+      return FALSE;
+    case PRECONDITION_MISSING:
+    default:
+      break;
+    }
+  set_refusal (w, STATUS_PRECONDITION_REQUIRED, "precondition_required",
+               g_strdup (w->is_delete
                            ? _("A delete needs If-Match with the version it is based on.")
                            : _("A write needs If-Match with the version it is based on, or "
-                               "If-None-Match: * to create."),
-                         NULL);
+                               "If-None-Match: * to create.")));
   return FALSE;
 }
 
@@ -917,15 +1010,14 @@ type_problem (const PdField *f,
     }
 }
 
-/* The record of BODY, or NULL after replying 422 (unknown fields, wrong types, wrong id). */
+/* The record of BODY, or NULL with W's refusal (422: unknown fields, wrong types, wrong id). */
 static PdRecord *
-record_from_body (Write             *w,
-                  SoupServerMessage *msg,
-                  JsonObject        *body)
+record_from_body (Write      *w,
+                  JsonObject *body)
 {
   const PdRecordType *type = w->rule->type;
-  g_autoptr(GHashTable) unknown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
-  g_autoptr(GHashTable) wrong = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autoptr(GHashTable) unknown = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
+  g_autoptr(GHashTable) wrong = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, g_free);
   g_autoptr(JsonObject) fields = json_object_new ();
   g_autoptr(GList) members = json_object_get_members (body);
   JsonNode *id = json_object_get_member (body, "id");
@@ -941,30 +1033,33 @@ record_from_body (Write             *w,
       if (is_meta_key (name))
         continue;
       if (f == NULL)
-        g_hash_table_insert (unknown, g_strdup (name), (gpointer) _("Unknown field"));
+        g_hash_table_insert (unknown, g_strdup (name), g_strdup (_("Unknown field")));
       else if ((problem = type_problem (f, node)))
-        g_hash_table_insert (wrong, g_strdup (name), (gpointer) problem);
+        g_hash_table_insert (wrong, g_strdup (name), g_strdup (problem));
       else
         json_object_set_member (fields, name, json_node_copy (node));
     }
   if (g_hash_table_size (unknown) > 0)
     {
-      pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unknown_field",
-                             _("The record has fields this server does not know."), unknown);
+      w->fields = g_steal_pointer (&unknown);
+      set_refusal (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "unknown_field",
+                   g_strdup (_("The record has fields this server does not know.")));
       return NULL;
     }
   if (g_hash_table_size (wrong) > 0)
     {
-      pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_type",
-                             _("Some fields have the wrong type."), wrong);
+      w->fields = g_steal_pointer (&wrong);
+      set_refusal (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid_type",
+                   g_strdup (_("Some fields have the wrong type.")));
       return NULL;
     }
   if (id && (!JSON_NODE_HOLDS_VALUE (id) || json_node_get_value_type (id) != G_TYPE_STRING
              || strcmp (json_node_get_string (id), w->id) != 0))
     {
-      g_hash_table_insert (wrong, g_strdup ("id"), (gpointer) _("Must be the id in the address"));
-      pd_server_reply_error (msg, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid",
-                             _("The record's id differs from the id in the address."), wrong);
+      g_hash_table_insert (wrong, g_strdup ("id"), g_strdup (_("Must be the id in the address")));
+      w->fields = g_steal_pointer (&wrong);
+      set_refusal (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "invalid",
+                   g_strdup (_("The record's id differs from the id in the address.")));
       return NULL;
     }
   json_object_set_string_member (fields, "id", w->id);
@@ -976,6 +1071,55 @@ record_from_body (Write             *w,
                && json_node_get_value_type (deleted) == G_TYPE_BOOLEAN
                && !json_node_get_boolean (deleted);
   return pd_record_new_from_json (type, fields, NULL);
+}
+
+/* When W's key was seen before, W's answer is the stored one (or 422 when the key came with
+ * another user or request) and TRUE is returned. */
+static gboolean
+write_replay (Write *w)
+{
+  g_autofree char *response = NULL;
+  guint status = 0;
+
+  switch (idempotency_lookup (w->server->store, w->key, w->principal->user_id,
+                              w->request_hash, &status, &response))
+    {
+    case ANSWER_NONE:
+      return FALSE;
+    case ANSWER_REUSED:
+      set_refusal (w, SOUP_STATUS_UNPROCESSABLE_ENTITY, "idempotency_key_reused",
+                   g_strdup (key_reused_message ()));
+      return TRUE;
+    case ANSWER_STORED:
+    default:
+      break;
+    }
+  w->status = status;
+  w->version = SOUP_STATUS_IS_SUCCESSFUL (status) ? response_version (response) : -1;
+  w->response = g_steal_pointer (&response);
+  return TRUE;
+}
+
+/* A write that is not a replay: permission, preconditions, the record (BODY, for a PUT),
+ * then its transaction. Fills W's answer. The store's actor is set (pd_server_act_as). */
+static void
+write_process (Write      *w,
+               JsonObject *body)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (w->principal->partner_user)
+    set_forbidden (w, 0);
+  else if (w->rule->type != &pd_practice_user_type
+           && !practice_may (w->principal, w->rule->write))
+    set_forbidden (w, w->rule->write);
+  else if (!check_preconditions (w)
+           || (!w->is_delete && (w->record = record_from_body (w, body)) == NULL))
+    return;
+  else if (pd_store_transaction (w->server->store, write_cb, w, &error))
+    w->applied = TRUE;
+  else if (w->code == NULL)
+    set_refusal (w, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable", g_strdup (error->message));
 }
 
 static void
@@ -1006,6 +1150,21 @@ reply_refusal (Write             *w,
     pd_server_set_etag (msg, pd_record_get_version (w->current));
 }
 
+/* A single write's answer: W's refusal, or the record with its ETag. */
+static void
+reply_write (Write             *w,
+             SoupServerMessage *msg)
+{
+  if (w->code)
+    {
+      reply_refusal (w, msg);
+      return;
+    }
+  pd_server_reply_json_text (msg, w->status, g_steal_pointer (&w->response));
+  if (SOUP_STATUS_IS_SUCCESSFUL (w->status) && w->version >= 0)
+    pd_server_set_etag (msg, w->version);
+}
+
 #ifdef PD_SERVER_ENABLE_FAULTS
 /* Test builds: the write is committed, then the answer is lost with the connection. */
 static gboolean
@@ -1028,32 +1187,6 @@ lose_answer (PdServer          *self,
 #endif
 
 static void
-run_write (Write             *w,
-           SoupServerMessage *msg)
-{
-  PdServer *self = w->server;
-  g_autoptr(GError) error = NULL;
-
-  pd_server_act_as (self, w->principal, msg);
-  if (!pd_store_transaction (self->store, write_cb, w, &error))
-    {
-      if (w->code)
-        reply_refusal (w, msg);
-      else
-        pd_server_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
-                               error->message, NULL);
-      return;
-    }
-  pd_server_mail_kick (self);
-#ifdef PD_SERVER_ENABLE_FAULTS
-  if (lose_answer (self, msg))
-    return;
-#endif
-  pd_server_set_etag (msg, w->version);
-  pd_server_reply_json_text (msg, w->status, g_steal_pointer (&w->response));
-}
-
-static void
 write_record (PdServer          *self,
               SoupServerMessage *msg,
               const Rule        *rule,
@@ -1061,14 +1194,15 @@ write_record (PdServer          *self,
               gboolean           is_delete)
 {
   g_autoptr(PdPrincipal) principal = pd_server_authenticate (self, msg);
+  SoupMessageHeaders *headers = soup_server_message_get_request_headers (msg);
   g_autoptr(JsonObject) body = NULL;
-  Write w = { self, msg, principal, rule, id };
+  Write w = { self, principal, rule, id };
 
   w.is_delete = is_delete;
+  w.version = -1;
   if (principal == NULL)
     return;
-  w.key = soup_message_headers_get_one (soup_server_message_get_request_headers (msg),
-                                        "Idempotency-Key");
+  w.key = soup_message_headers_get_one (headers, "Idempotency-Key");
   if (w.key == NULL || *w.key == '\0' || strlen (w.key) > MAX_KEY_LEN)
     {
       pd_server_reply_error (msg, STATUS_PRECONDITION_REQUIRED, "idempotency_key_required",
@@ -1077,19 +1211,328 @@ write_record (PdServer          *self,
       return;
     }
   w.request_hash = pd_server_request_sha256 (msg);
-  if (pd_server_idempotency_replay (self, msg, w.key, principal->user_id, w.request_hash, TRUE))
-    goto out;
-  if (!is_delete && (body = pd_server_read_json (self, msg)) == NULL)
-    goto out;
-  if (principal->partner_user)
-    reply_forbidden (msg, 0);
-  else if (rule->type != &pd_practice_user_type && !practice_may (principal, rule->write))
-    reply_forbidden (msg, rule->write);
-  else if (read_preconditions (&w, msg)
-           && (is_delete || (w.record = record_from_body (&w, msg, body))))
-    run_write (&w, msg);
+  if (!write_replay (&w))
+    {
+      if (!is_delete && (body = pd_server_read_json (self, msg)) == NULL)
+        goto out;
+      read_precondition_text (&w, soup_message_headers_get_one (headers, "If-Match"),
+                              soup_message_headers_get_one (headers, "If-None-Match"));
+      pd_server_act_as (self, principal, msg);
+      write_process (&w, body);
+      if (w.applied)
+        pd_server_mail_kick (self);
+#ifdef PD_SERVER_ENABLE_FAULTS
+      if (w.applied && lose_answer (self, msg))
+        goto out;
+#endif
+    }
+  reply_write (&w, msg);
 out:
   write_clear (&w);
+}
+
+/* POST /api/v1/batch: {"writes": [{"key", "method", "collection", "id", "if_match",
+ * "if_none_match", "record"}, ...]} -> {"results": [{"key", "status", "record", "error",
+ * "message", "fields"}, ...]}, in order. Each write is answered as the single PUT or DELETE
+ * it stands for would be, all in one transaction, each in a savepoint of its own: a refused
+ * write leaves the others. */
+
+typedef struct {
+  PdServer    *server;
+  PdPrincipal *principal;
+  JsonArray   *writes;
+  GString     *out;
+  gboolean     first_applied;  /* the first write was applied by this request */
+} Batch;
+
+static const char *const item_keys[] = {
+  "key", "method", "collection", "id", "if_match", "if_none_match", "record",
+};
+
+static const char *
+member_string (JsonObject *o,
+               const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  if (node == NULL || !JSON_NODE_HOLDS_VALUE (node)
+      || json_node_get_value_type (node) != G_TYPE_STRING)
+    return NULL;
+  return json_node_get_string (node);
+}
+
+static gboolean
+member_is_null (JsonObject *o,
+                const char *name)
+{
+  JsonNode *node = json_object_get_member (o, name);
+
+  return node == NULL || JSON_NODE_HOLDS_NULL (node);
+}
+
+static gboolean
+item_keys_known (JsonObject *item)
+{
+  g_autoptr(GList) members = json_object_get_members (item);
+
+  for (GList *l = members; l; l = l->next)
+    if (!g_strv_contains ((const char *const *) item_keys, l->data))
+      return FALSE;
+  return TRUE;
+}
+
+/* if_match (a version, or its text as in If-Match) and if_none_match ("*"). */
+static void
+read_precondition_members (Write      *w,
+                           JsonObject *item)
+{
+  JsonNode *match = json_object_get_member (item, "if_match");
+
+  if (!member_is_null (item, "if_match") && JSON_NODE_HOLDS_VALUE (match)
+      && json_node_get_value_type (match) == G_TYPE_INT64)
+    {
+      w->base_version = json_node_get_int (match);
+      w->precondition = w->base_version >= 0 ? PRECONDITION_MATCH : PRECONDITION_BAD_MATCH;
+    }
+  else if (!member_is_null (item, "if_match") && member_string (item, "if_match") == NULL)
+    w->precondition = PRECONDITION_BAD_MATCH;
+  else if (!member_is_null (item, "if_none_match") && member_string (item, "if_none_match") == NULL)
+    w->precondition = member_is_null (item, "if_match") ? PRECONDITION_BAD_NONE_MATCH
+                                                        : PRECONDITION_BAD_MATCH;
+  else
+    read_precondition_text (w, member_string (item, "if_match"),
+                            member_string (item, "if_none_match"));
+}
+
+/* SHA-256 of the single request a batch item stands for, as pd_server_request_sha256 has it:
+ * "METHOD /api/v1/COLLECTION/ID\nBODY", the id escaped as in an address and the record as
+ * json-glib writes it. So a key first sent alone and then in a batch (or the other way)
+ * replays. */
+static char *
+item_sha256 (const char *method,
+             const char *collection,
+             const char *id,
+             JsonNode   *record)
+{
+  g_autoptr(GChecksum) sum = g_checksum_new (G_CHECKSUM_SHA256);
+  g_autofree char *escaped = g_uri_escape_string (id, NULL, FALSE);
+  g_autofree char *head = g_strdup_printf ("%s /api/v1/%s/%s\n", method, collection, escaped);
+
+  g_checksum_update (sum, (const guchar *) head, -1);
+  if (record)
+    {
+      g_autofree char *text = json_to_string (record, FALSE);
+
+      g_checksum_update (sum, (const guchar *) text, -1);
+    }
+  return g_strdup (g_checksum_get_string (sum));
+}
+
+/* One item: read as the headers and body of a single write are, then answered as one. */
+static void
+batch_item (Write    *w,
+            JsonNode *node)
+{
+  JsonObject *item;
+  JsonNode *record;
+  const char *method, *collection;
+
+  if (!JSON_NODE_HOLDS_OBJECT (node))
+    {
+      set_refusal (w, SOUP_STATUS_BAD_REQUEST, "invalid_write",
+                   g_strdup (_("Each write of a batch must be a JSON object.")));
+      return;
+    }
+  item = json_node_get_object (node);
+  w->key = member_string (item, "key");
+  method = member_string (item, "method");
+  collection = member_string (item, "collection");
+  w->id = member_string (item, "id");
+  record = json_object_get_member (item, "record");
+  if (w->key == NULL || *w->key == '\0' || strlen (w->key) > MAX_KEY_LEN)
+    {
+      set_refusal (w, STATUS_PRECONDITION_REQUIRED, "idempotency_key_required",
+                   g_strdup (_("Each write of a batch needs its “key” (at most 200 "
+                               "characters).")));
+      return;
+    }
+  if (!item_keys_known (item)
+      || (g_strcmp0 (method, "PUT") != 0 && g_strcmp0 (method, "DELETE") != 0)
+      || collection == NULL || w->id == NULL || *w->id == '\0')
+    {
+      set_refusal (w, SOUP_STATUS_BAD_REQUEST, "invalid_write",
+                   g_strdup (_("Each write of a batch has “key”, “method” (PUT or DELETE), "
+                               "“collection”, “id”, “if_match” or “if_none_match”, and a "
+                               "PUT its “record”.")));
+      return;
+    }
+  w->is_delete = strcmp (method, "DELETE") == 0;
+  if ((w->rule = rule_of (collection)) == NULL)
+    {
+      set_refusal (w, SOUP_STATUS_NOT_FOUND, "not_found",
+                   g_strdup (_("There is nothing at this address.")));
+      return;
+    }
+  if (!w->is_delete && (record == NULL || !JSON_NODE_HOLDS_OBJECT (record)))
+    {
+      set_refusal (w, SOUP_STATUS_BAD_REQUEST, "malformed_json",
+                   g_strdup (_("The request body is not a well-formed JSON object.")));
+      return;
+    }
+  w->request_hash = item_sha256 (method, collection, w->id, w->is_delete ? NULL : record);
+  if (write_replay (w))
+    return;
+  read_precondition_members (w, item);
+  write_process (w, w->is_delete ? NULL : json_node_get_object (record));
+}
+
+static void
+append_fields (GString    *out,
+               GHashTable *fields)
+{
+  GHashTableIter iter;
+  gpointer key, value;
+  guint n = 0;
+
+  g_string_append_c (out, '{');
+  g_hash_table_iter_init (&iter, fields);
+  while (g_hash_table_iter_next (&iter, &key, &value))
+    {
+      if (n++)
+        g_string_append_c (out, ',');
+      append_json_string (out, key);
+      g_string_append_c (out, ':');
+      append_json_string (out, value);
+    }
+  g_string_append_c (out, '}');
+}
+
+static void
+append_string_or_null (GString    *out,
+                       const char *text)
+{
+  if (text)
+    append_json_string (out, text);
+  else
+    g_string_append (out, "null");
+}
+
+/* {"key", "status", "record", "error", "message", "fields"} of W's answer. */
+static void
+append_result (GString *out,
+               Write   *w)
+{
+  g_string_append (out, "{\"key\":");
+  append_string_or_null (out, w->key);
+  g_string_append (out, ",\"status\":");
+  append_int (out, w->status);
+  g_string_append (out, ",\"record\":");
+  if (w->code == NULL && w->response)
+    g_string_append (out, w->response);
+  else if (w->current)
+    {
+      g_autofree char *current = _pd_store_record_json_text (w->current);
+
+      g_string_append (out, current);
+    }
+  else
+    g_string_append (out, "null");
+  g_string_append (out, ",\"error\":");
+  append_string_or_null (out, w->code);
+  g_string_append (out, ",\"message\":");
+  append_string_or_null (out, w->code ? w->message : NULL);
+  g_string_append (out, ",\"fields\":");
+  if (w->code && w->fields && g_hash_table_size (w->fields) > 0)
+    append_fields (out, w->fields);
+  else
+    g_string_append (out, "null");
+  g_string_append_c (out, '}');
+}
+
+/* Every item, in the batch's transaction. A database failure (not a refusal) ends it all. */
+static gboolean
+batch_cb (PdStore  *store,
+          gpointer  user_data,
+          GError  **error)
+{
+  Batch *b = user_data;
+  guint n = json_array_get_length (b->writes);
+
+  for (guint i = 0; i < n; i++)
+    {
+      Write w = { b->server, b->principal };
+
+      w.version = -1;
+      batch_item (&w, json_array_get_element (b->writes, i));
+      if (g_strcmp0 (w.code, "unavailable") == 0)
+        {
+          g_set_error_literal (error, PD_ERROR, PD_ERROR_DATABASE, w.message);
+          write_clear (&w);
+          return FALSE;
+        }
+      if (i == 0)
+        b->first_applied = w.applied;
+      if (i > 0)
+        g_string_append_c (b->out, ',');
+      append_result (b->out, &w);
+      write_clear (&w);
+    }
+  return TRUE;
+}
+
+static void
+post_batch (PdServer          *self,
+            SoupServerMessage *msg)
+{
+  g_autoptr(PdPrincipal) principal = pd_server_authenticate (self, msg);
+  g_autoptr(JsonObject) body = NULL;
+  g_autoptr(GString) out = NULL;
+  g_autoptr(GError) error = NULL;
+  Batch b = { self, principal };
+  JsonNode *writes;
+
+  if (principal == NULL || (body = pd_server_read_json (self, msg)) == NULL)
+    return;
+  if (principal->partner_user)
+    {
+      reply_forbidden (msg, 0);
+      return;
+    }
+  writes = json_object_get_member (body, "writes");
+  if (writes == NULL || !JSON_NODE_HOLDS_ARRAY (writes) || json_object_get_size (body) != 1)
+    {
+      pd_server_reply_error (msg, SOUP_STATUS_BAD_REQUEST, "invalid_batch",
+                             _("A batch is an object with one member, “writes”: a list of "
+                               "writes."), NULL);
+      return;
+    }
+  b.writes = json_node_get_array (writes);
+  if (json_array_get_length (b.writes) > PD_SERVER_MAX_BATCH)
+    {
+      g_autofree char *message = g_strdup_printf (_("A batch holds at most %u writes."),
+                                                  PD_SERVER_MAX_BATCH);
+
+      pd_server_reply_error (msg, SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE, "too_many_writes",
+                             message, NULL);
+      return;
+    }
+  b.out = out = g_string_sized_new (json_array_get_length (b.writes) * 512 + 64);
+  g_string_append (out, "{\"results\":[");
+  pd_server_act_as (self, principal, msg);
+  if (!pd_store_transaction (self->store, batch_cb, &b, &error))
+    {
+      pd_server_reply_error (msg, SOUP_STATUS_SERVICE_UNAVAILABLE, "unavailable",
+                             error->message, NULL);
+      return;
+    }
+  pd_server_mail_kick (self);
+#ifdef PD_SERVER_ENABLE_FAULTS
+  /* Keyed on the first write: lost when it was applied now, answered when replayed. */
+  if (b.first_applied && lose_answer (self, msg))
+    return;
+#endif
+  g_string_append (out, "]}");
+  pd_server_reply_json_text (msg, SOUP_STATUS_OK, g_string_free (g_steal_pointer (&out), FALSE));
 }
 
 /* Routing under /api/v1 */
@@ -1114,6 +1557,14 @@ records_cb (SoupServer        *server,
         get_changes (self, msg, query);
       else
         pd_server_reply_method_not_allowed (msg, "GET");
+      return;
+    }
+  if (g_strv_length (parts) == 2 && strcmp (parts[1], "batch") == 0)
+    {
+      if (strcmp (method, "POST") == 0)
+        post_batch (self, msg);
+      else
+        pd_server_reply_method_not_allowed (msg, "POST");
       return;
     }
   if (g_strv_length (parts) != 3 || parts[2][0] == '\0' || (rule = rule_of (parts[1])) == NULL

@@ -1,4 +1,4 @@
-/* pd-sync-round.c: one synchronisation round in a worker thread: push the outbox, then pull. */
+/* pd-sync-round.c: one synchronisation round in a worker thread: push the outbox (in batches), then pull. */
 #include "config.h"
 
 #include <glib/gi18n-lib.h>
@@ -10,6 +10,11 @@
 #define MAX_MERGES_PER_RECORD 3
 /* A first pull bigger than this into an empty persons table drops its indexes meanwhile. */
 #define BULK_PEOPLE 5000
+/* Consecutive outbox entries go out in POST /api/v1/batch requests of at most this many
+ * writes and bytes (the server takes 1000 writes and 1 MiB), read RUN_ENTRIES at a time. */
+#define BATCH_WRITES 500
+#define BATCH_BYTES  (768 * 1024)
+#define RUN_ENTRIES  (4 * BATCH_WRITES)
 
 typedef struct {
   PdSyncRound  *round;
@@ -17,6 +22,7 @@ typedef struct {
   PdSyncClient  client;
   GHashTable   *blocked;  /* "collection\x1fid" not pushed again this round */
   GHashTable   *merges;   /* "collection\x1fid" -> merges this round */
+  gboolean      no_batch; /* the server has no /api/v1/batch: single requests */
 } Ctx;
 
 PdSyncRound *
@@ -228,61 +234,460 @@ on_refused (Ctx         *ctx,
   return PD_SYNC_OUTCOME_REFUSED;
 }
 
+static gboolean
+is_delete (PdChange *change)
+{
+  return change->deleted && change->base_version > 0;
+}
+
+/* The server's answer REPLY to CHANGE (a single request's, or a batch item's with the record
+ * in MEMBER "record"): accepted, merged (412), or refused. */
 static PdSyncOutcome
-push_one (Ctx      *ctx,
-          PdChange *change,
-          const char *key)
+handle_answer (Ctx         *ctx,
+               PdChange    *change,
+               const char  *key,
+               PdSyncReply *reply,
+               const char  *member)
 {
   const PdRecordType *type = pd_record_type_lookup (change->collection);
-  g_auto(PdSyncReply) reply = { 0 };
   g_autoptr(GError) error = NULL;
   g_autoptr(PdRecord) answer = NULL;
-  PdSyncOutcome outcome;
 
-  outcome = send_change (ctx, change, &reply, &error);
-  if (outcome != PD_SYNC_OUTCOME_OK)
-    return fail (ctx, outcome, g_steal_pointer (&error));
-  switch (reply.status)
+  switch (reply->status)
     {
     case SOUP_STATUS_OK:
     case SOUP_STATUS_CREATED:
     case SOUP_STATUS_NO_CONTENT:
-      answer = reply_record (&reply, type, NULL);
+      answer = reply_record (reply, type, member);
       if (!pd_store_sync_accept (ctx->store, change, answer, &error))
         return fail_local (ctx, g_steal_pointer (&error));
       ctx->round->pushed++;
       return PD_SYNC_OUTCOME_OK;
     case SOUP_STATUS_PRECONDITION_FAILED:
-      return on_conflict (ctx, change, &reply, key);
+      return on_conflict (ctx, change, reply, key);
     case SOUP_STATUS_NOT_FOUND:
       /* Deleting what the server does not have: nothing left to do. */
-      if (change->deleted && change->base_version > 0)
+      if (is_delete (change))
         {
           if (!pd_store_sync_accept (ctx->store, change, NULL, &error))
             return fail_local (ctx, g_steal_pointer (&error));
           return PD_SYNC_OUTCOME_OK;
         }
-      return on_refused (ctx, change, &reply, key);
+      return on_refused (ctx, change, reply, key);
     case SOUP_STATUS_UNAUTHORIZED:
     case PD_SYNC_STATUS_TOO_MANY_REQUESTS:
-      return fail_reply (ctx, &reply);
+      return fail_reply (ctx, reply);
     default:
-      if (reply.status >= 500)
-        return fail_reply (ctx, &reply);
-      return on_refused (ctx, change, &reply, key);
+      if (reply->status >= 500)
+        return fail_reply (ctx, reply);
+      return on_refused (ctx, change, reply, key);
     }
 }
 
 static PdSyncOutcome
+push_one (Ctx      *ctx,
+          PdChange *change)
+{
+  g_autofree char *key = record_key (change->collection, change->record_id);
+  g_auto(PdSyncReply) reply = { 0 };
+  g_autoptr(GError) error = NULL;
+  PdSyncOutcome outcome;
+
+  outcome = send_change (ctx, change, &reply, &error);
+  if (outcome != PD_SYNC_OUTCOME_OK)
+    return fail (ctx, outcome, g_steal_pointer (&error));
+  return handle_answer (ctx, change, key, &reply, NULL);
+}
+
+/* REFUSED when one was refused (the rest went on); another failure stops. */
+static PdSyncOutcome
+push_singles (Ctx       *ctx,
+              GPtrArray *run,
+              guint      start,
+              guint      end)
+{
+  PdSyncOutcome result = PD_SYNC_OUTCOME_OK;
+
+  for (guint i = start; i < end; i++)
+    {
+      PdSyncOutcome outcome = push_one (ctx, g_ptr_array_index (run, i));
+
+      if (outcome == PD_SYNC_OUTCOME_REFUSED)
+        result = outcome;
+      else if (outcome != PD_SYNC_OUTCOME_OK)
+        return outcome;
+    }
+  return result;
+}
+
+/* Batches */
+
+/* One POST /api/v1/batch with run[start, end), or a lone entry sent as its own request
+ * (TEXT NULL). A batch may be sent from a thread of its own while the answer of the one
+ * before is handled here (its entries are other records: nothing of it depends on that). */
+typedef struct {
+  guint          start;
+  guint          end;
+  char          *text;
+  PdSyncClient  *client;
+  GThread       *thread;
+  PdSyncOutcome  outcome;
+  PdSyncReply    reply;
+  GError        *error;
+} Post;
+
+static void
+post_free (Post *post)
+{
+  if (post->thread)
+    g_thread_join (post->thread);
+  g_free (post->text);
+  pd_sync_reply_clear (&post->reply);
+  g_clear_error (&post->error);
+  g_free (post);
+}
+
+/* A connection lost before the answer is retried once at once (the server answers the
+ * writes it applied from their keys). */
+static gpointer
+post_send (gpointer data)
+{
+  Post *post = data;
+
+  post->outcome = PD_SYNC_OUTCOME_NETWORK;
+  for (guint attempt = 0; attempt < 2 && post->outcome == PD_SYNC_OUTCOME_NETWORK; attempt++)
+    {
+      g_clear_error (&post->error);
+      post->outcome = pd_sync_client_send (post->client, "POST", "/api/v1/batch", post->text,
+                                           NULL, &post->reply, &post->error);
+    }
+  return NULL;
+}
+
+/* Sent, and answered (when sent by a thread, waits for it). */
+static void
+post_finish (Post *post)
+{
+  if (post->thread)
+    g_clear_pointer (&post->thread, g_thread_join);
+  else
+    post_send (post);
+}
+
+typedef struct {
+  Ctx           *ctx;
+  GPtrArray     *run;      /* PdChange* (borrowed): consecutive entries, one per record */
+  GPtrArray     *bodies;   /* the record to push per entry (NULL: a delete) */
+  Post          *post;     /* the batch being handled */
+  JsonArray     *results;
+  PdSyncOutcome  outcome;
+} Batch;
+
+/* The bodies of the run, compact payloads expanded (and kept for retries): one transaction. */
+static gboolean
+bodies_cb (PdStore  *store,
+           gpointer  user_data,
+           GError  **error)
+{
+  Batch *b = user_data;
+
+  for (guint i = 0; i < b->run->len; i++)
+    {
+      PdChange *change = g_ptr_array_index (b->run, i);
+      char *body = NULL;
+
+      if (!is_delete (change) && (body = pd_store_sync_change_body (store, change, error)) == NULL)
+        return FALSE;
+      g_ptr_array_add (b->bodies, body);
+    }
+  return TRUE;
+}
+
+static void
+append_json_string (GString    *out,
+                    const char *text)
+{
+  g_string_append_c (out, '"');
+  for (const char *p = text; *p; p++)
+    {
+      unsigned char c = (unsigned char) *p;
+
+      if (c == '"' || c == '\\')
+        g_string_append_c (out, '\\');
+      if (c < 0x20)
+        g_string_append_printf (out, "\\u%04x", c);
+      else
+        g_string_append_c (out, (char) c);
+    }
+  g_string_append_c (out, '"');
+}
+
+/* {"key", "method", "collection", "id", "if_match", "if_none_match", "record"}: the single
+ * request send_change would make, the record as its body (byte for byte: the server hashes
+ * it for the key). */
+static void
+append_write (GString    *out,
+              PdChange   *change,
+              const char *body)
+{
+  g_string_append (out, "{\"key\":");
+  append_json_string (out, change->key);
+  g_string_append (out, is_delete (change) ? ",\"method\":\"DELETE\",\"collection\":"
+                                           : ",\"method\":\"PUT\",\"collection\":");
+  append_json_string (out, change->collection);
+  g_string_append (out, ",\"id\":");
+  append_json_string (out, change->record_id);
+  if (change->base_version > 0)
+    g_string_append_printf (out, ",\"if_match\":%" G_GINT64_FORMAT ",\"if_none_match\":null",
+                            change->base_version);
+  else
+    g_string_append (out, ",\"if_match\":null,\"if_none_match\":\"*\"");
+  g_string_append (out, ",\"record\":");
+  g_string_append (out, body ? body : "null");
+  g_string_append_c (out, '}');
+}
+
+/* The next post from run[start]: as many entries as fit BATCH_WRITES and BATCH_BYTES; an
+ * entry too big for a batch goes as a single request. */
+static Post *
+post_new (Batch *b,
+          guint  start)
+{
+  GString *out = g_string_new ("{\"writes\":[");
+  Post *post = g_new0 (Post, 1);
+  guint i;
+
+  post->start = start;
+  post->client = &b->ctx->client;
+  for (i = start; i < b->run->len && i - start < BATCH_WRITES; i++)
+    {
+      gsize before = out->len;
+
+      if (i > start)
+        g_string_append_c (out, ',');
+      append_write (out, g_ptr_array_index (b->run, i), g_ptr_array_index (b->bodies, i));
+      if (out->len + 2 > BATCH_BYTES && i > start)
+        {
+          g_string_truncate (out, before);
+          break;
+        }
+    }
+  post->end = i;
+  g_string_append (out, "]}");
+  if (post->end - post->start > 1 || out->len <= BATCH_BYTES)
+    post->text = g_string_free (out, FALSE);
+  else
+    g_string_free (out, TRUE);
+  return post;
+}
+
+/* The results of a 200, one object with a status per write; NULL when malformed. */
+static JsonArray *
+batch_results (PdSyncReply *reply,
+               guint        n)
+{
+  JsonNode *node = reply->object ? json_object_get_member (reply->object, "results") : NULL;
+  JsonArray *results;
+
+  if (node == NULL || !JSON_NODE_HOLDS_ARRAY (node))
+    return NULL;
+  results = json_node_get_array (node);
+  if (json_array_get_length (results) != n)
+    return NULL;
+  for (guint i = 0; i < n; i++)
+    {
+      JsonNode *item = json_array_get_element (results, i);
+      JsonNode *status;
+
+      if (!JSON_NODE_HOLDS_OBJECT (item)
+          || (status = json_object_get_member (json_node_get_object (item), "status")) == NULL
+          || !JSON_NODE_HOLDS_VALUE (status) || json_node_get_value_type (status) != G_TYPE_INT64)
+        return NULL;
+    }
+  return results;
+}
+
+/* Each write's result, handled as a single request's answer, in one transaction. A local
+ * failure rolls it all back (the entries stay; their keys replay next round); a server
+ * failure (5xx, 401, 429 for one write) keeps what was handled before it and stops. */
+static gboolean
+results_cb (PdStore  *store,
+            gpointer  user_data,
+            GError  **error)
+{
+  Batch *b = user_data;
+
+  for (guint i = b->post->start; i < b->post->end; i++)
+    {
+      PdChange *change = g_ptr_array_index (b->run, i);
+      g_autofree char *key = record_key (change->collection, change->record_id);
+      JsonObject *item = json_array_get_object_element (b->results, i - b->post->start);
+      g_auto(PdSyncReply) reply = { 0 };
+      PdSyncOutcome outcome;
+
+      reply.status = (guint) json_object_get_int_member (item, "status");
+      reply.object = json_object_ref (item);
+      outcome = handle_answer (b->ctx, change, key, &reply, "record");
+      if (outcome == PD_SYNC_OUTCOME_REFUSED)
+        b->outcome = outcome;
+      else if (outcome == PD_SYNC_OUTCOME_LOCAL)
+        {
+          b->outcome = outcome;
+          g_set_error_literal (error, PD_ERROR, PD_ERROR_DATABASE, b->ctx->round->error->message);
+          return FALSE;
+        }
+      else if (outcome != PD_SYNC_OUTCOME_OK)
+        {
+          b->outcome = outcome;
+          return TRUE;
+        }
+    }
+  return TRUE;
+}
+
+/* The answer to B's post, sent. */
+static PdSyncOutcome
+handle_post (Batch *b)
+{
+  Ctx *ctx = b->ctx;
+  Post *post = b->post;
+  g_autoptr(GError) error = NULL;
+
+  if (post->outcome != PD_SYNC_OUTCOME_OK)
+    return fail (ctx, post->outcome, g_steal_pointer (&post->error));
+  /* A server without batches (or with a smaller body limit): one request per write. */
+  if (post->reply.status == SOUP_STATUS_NOT_FOUND
+      || post->reply.status == SOUP_STATUS_METHOD_NOT_ALLOWED
+      || post->reply.status == SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE)
+    {
+      ctx->no_batch |= post->reply.status != SOUP_STATUS_REQUEST_ENTITY_TOO_LARGE;
+      return push_singles (ctx, b->run, post->start, post->end);
+    }
+  if (post->reply.status != SOUP_STATUS_OK)
+    return fail_reply (ctx, &post->reply);
+  b->results = batch_results (&post->reply, post->end - post->start);
+  if (b->results == NULL)
+    return fail (ctx, PD_SYNC_OUTCOME_SERVER,
+                 g_error_new_literal (G_IO_ERROR, G_IO_ERROR_INVALID_DATA,
+                                      _("The server sent an answer that could not be read.")));
+  b->outcome = PD_SYNC_OUTCOME_OK;
+  if (!pd_store_transaction (ctx->store, results_cb, b, &error)
+      && b->outcome != PD_SYNC_OUTCOME_LOCAL)
+    b->outcome = fail_local (ctx, g_steal_pointer (&error));
+  b->results = NULL;
+  return b->outcome;
+}
+
+/* RUN (consecutive pushable entries, one per record, so that an entry's refusal or merge
+ * never meets another entry of its record in the same batch): in batches, each sent while
+ * the answer of the one before is handled, or alone. */
+static PdSyncOutcome
+push_run (Ctx       *ctx,
+          GPtrArray *run)
+{
+  g_autoptr(GPtrArray) bodies = g_ptr_array_new_with_free_func (g_free);
+  g_autoptr(GPtrArray) posts = g_ptr_array_new_with_free_func ((GDestroyNotify) post_free);
+  g_autoptr(GError) error = NULL;
+  Batch b = { ctx, run, bodies };
+  PdSyncOutcome result = PD_SYNC_OUTCOME_OK;
+
+  if (run->len < 2 || ctx->no_batch)
+    return push_singles (ctx, run, 0, run->len);
+  if (!pd_store_transaction (ctx->store, bodies_cb, &b, &error))
+    return fail_local (ctx, g_steal_pointer (&error));
+  for (guint start = 0; start < run->len;)
+    {
+      Post *post = post_new (&b, start);
+
+      g_ptr_array_add (posts, post);
+      start = post->end;
+    }
+  for (guint i = 0; i < posts->len; i++)
+    {
+      Post *next = i + 1 < posts->len ? g_ptr_array_index (posts, i + 1) : NULL;
+      PdSyncOutcome outcome;
+
+      b.post = g_ptr_array_index (posts, i);
+      if (b.post->text == NULL || ctx->no_batch)
+        outcome = push_singles (ctx, run, b.post->start, b.post->end);
+      else
+        {
+          post_finish (b.post);
+          if (next && next->text && b.post->outcome == PD_SYNC_OUTCOME_OK
+              && b.post->reply.status == SOUP_STATUS_OK)
+            next->thread = g_thread_new ("pd-sync-post", post_send, next);
+          outcome = handle_post (&b);
+        }
+      if (outcome == PD_SYNC_OUTCOME_REFUSED)
+        result = outcome;
+      else if (outcome != PD_SYNC_OUTCOME_OK)
+        return outcome;
+    }
+  return result;
+}
+
+/* Pending uploads' first entries by upload id (borrowed from ENTRIES). */
+static GHashTable *
+pending_uploads (GPtrArray *entries)
+{
+  GHashTable *uploads = g_hash_table_new (g_str_hash, g_str_equal);
+
+  for (guint i = 0; i < entries->len; i++)
+    {
+      PdChange *change = g_ptr_array_index (entries, i);
+
+      if (!g_hash_table_contains (uploads, change->record_id))
+        g_hash_table_insert (uploads, change->record_id, change);
+    }
+  return uploads;
+}
+
+/* A person's entry refers to an upload whose entry comes later in the outbox (an import
+ * writes it last): that entry, to push first; NULL when there is none. */
+static PdChange *
+upload_ahead (Ctx        *ctx,
+              GHashTable *uploads,
+              PdChange   *change)
+{
+  g_autofree char *upload_id = NULL;
+  g_autofree char *key = NULL;
+  PdChange *upload;
+
+  if (g_hash_table_size (uploads) == 0 || strcmp (change->collection, "person") != 0
+      || (upload_id = pd_store_sync_person_upload (ctx->store, change->record_id)) == NULL
+      || (upload = g_hash_table_lookup (uploads, upload_id)) == NULL)
+    return NULL;
+  g_hash_table_remove (uploads, upload_id);
+  key = record_key (upload->collection, upload->record_id);
+  if (upload->seq < change->seq || g_hash_table_contains (ctx->blocked, key)
+      || pd_store_sync_is_held (ctx->store, upload->collection, upload->record_id))
+    return NULL;
+  return upload;
+}
+
+/* Outbox entries in order, in runs for push_run: a held record's entries are folded into
+ * its held changes, blocked records wait, and a record's second entry starts the next run. */
+static PdSyncOutcome
 push (Ctx *ctx)
 {
+  g_autoptr(GError) error = NULL;
+  g_autoptr(GPtrArray) upload_entries = pd_store_sync_list_upload_changes (ctx->store, &error);
+  g_autoptr(GHashTable) uploads = NULL;
+  g_autoptr(GHashTable) ahead = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   gint64 after = 0;
   PdSyncOutcome result = PD_SYNC_OUTCOME_OK;
 
+  if (upload_entries == NULL)
+    return fail_local (ctx, g_steal_pointer (&error));
+  uploads = pending_uploads (upload_entries);
   for (;;)
     {
-      g_autoptr(GError) error = NULL;
-      g_autoptr(GPtrArray) changes = pd_store_list_changes (ctx->store, after, 100, &error);
+      g_autoptr(GPtrArray) changes = pd_store_list_changes (ctx->store, after, RUN_ENTRIES,
+                                                            &error);
+      g_autoptr(GPtrArray) run = g_ptr_array_new ();
+      g_autoptr(GHashTable) records = g_hash_table_new_full (g_str_hash, g_str_equal, g_free,
+                                                             NULL);
+      PdSyncOutcome outcome;
 
       if (changes == NULL)
         return fail_local (ctx, g_steal_pointer (&error));
@@ -292,9 +697,13 @@ push (Ctx *ctx)
         {
           PdChange *change = g_ptr_array_index (changes, i);
           g_autofree char *key = record_key (change->collection, change->record_id);
-          PdSyncOutcome outcome;
+          PdChange *upload;
 
+          if (g_hash_table_contains (records, key))
+            break;
           after = change->seq;
+          if (g_hash_table_contains (ahead, change->key))
+            continue;
           if (g_hash_table_contains (ctx->blocked, key))
             continue;
           if (pd_record_type_lookup (change->collection) == NULL)
@@ -309,12 +718,20 @@ push (Ctx *ctx)
               ctx->round->stats.conflicts_changed = TRUE;
               continue;
             }
-          outcome = push_one (ctx, change, key);
-          if (outcome == PD_SYNC_OUTCOME_REFUSED)
-            result = outcome;
-          else if (outcome != PD_SYNC_OUTCOME_OK)
-            return outcome;
+          if ((upload = upload_ahead (ctx, uploads, change)))
+            {
+              g_ptr_array_add (run, upload);
+              g_hash_table_add (records, record_key (upload->collection, upload->record_id));
+              g_hash_table_add (ahead, g_strdup (upload->key));
+            }
+          g_ptr_array_add (run, change);
+          g_hash_table_add (records, g_steal_pointer (&key));
         }
+      outcome = push_run (ctx, run);
+      if (outcome == PD_SYNC_OUTCOME_REFUSED)
+        result = outcome;
+      else if (outcome != PD_SYNC_OUTCOME_OK)
+        return outcome;
     }
 }
 
@@ -515,7 +932,8 @@ run (Ctx          *ctx,
   PdSyncOutcome pushed, pulled;
 
   ctx->store = pd_store_open (round->db_path, &error);
-  if (ctx->store == NULL || !pd_store_sync_ensure_person_indexes (ctx->store, &error))
+  if (ctx->store == NULL || !pd_store_sync_ensure_person_indexes (ctx->store, &error)
+      || !pd_store_sync_ensure_outbox_index (ctx->store, &error))
     return fail_local (ctx, g_steal_pointer (&error));
   pd_store_set_actor (ctx->store, round->actor);
   if (!pd_sync_client_init (&ctx->client, round->server_url, round->token, round->ca_file,
@@ -539,7 +957,7 @@ void
 pd_sync_round_run (PdSyncRound  *round,
                    GCancellable *cancellable)
 {
-  Ctx ctx = { round, NULL, { 0 }, NULL, NULL };
+  Ctx ctx = { round, NULL, { 0 }, NULL, NULL, FALSE };
 
   ctx.blocked = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
   ctx.merges = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
