@@ -1,6 +1,8 @@
 /* pd-test-server.c: the real partner-desk-server for tests and benches, and an SMTP sink for its mail. */
 #include "pd-test-server.h"
 
+#include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -227,8 +229,19 @@ spawn_server (PdTestServer  *s,
 
   launcher = pd_test_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_SILENCE
                            | (s->log ? 0 : G_SUBPROCESS_FLAGS_STDERR_SILENCE));
+  /* Appended to, so that a restarted server's requests add to the same log. */
   if (s->log)
-    g_subprocess_launcher_set_stderr_file_path (launcher, s->log);
+    {
+      int fd = g_open (s->log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+
+      if (fd < 0)
+        {
+          g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno),
+                       "could not open %s", s->log);
+          return NULL;
+        }
+      g_subprocess_launcher_take_stderr_fd (launcher, fd);
+    }
   for (guint i = 0; i + 1 < s->env->len; i += 2)
     g_subprocess_launcher_setenv (launcher, s->env->pdata[i], s->env->pdata[i + 1], TRUE);
   g_ptr_array_add (argv, g_strdup (s->binary));

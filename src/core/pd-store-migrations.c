@@ -243,7 +243,10 @@ static const char migration_6[] =
   "UPDATE persons SET name_key = lower (coalesce (last_name, '')) || char (1)"
   "  || lower (coalesce (first_name, ''));"
   "DROP INDEX IF EXISTS persons_partner_name;"
-  PERSONS_PARTNER_NAME ";";
+  PERSONS_PARTNER_NAME ";"
+  /* The outbox by record: accepting a pushed entry looks for the record's later ones. The
+   * sync round creates it too (IF NOT EXISTS) on databases that lack it. */
+  "CREATE INDEX IF NOT EXISTS change_log_record ON change_log (collection, record_id);";
 
 static const char *const migrations[] = {
   migration_1,
