@@ -906,6 +906,50 @@ test_person_name_key (Fixture       *f,
   sqlite3_close (db);
 }
 
+/* pd_uuid_new: version 7 ids, lowercase 8-4-4-4-12, increasing within a burst, unique. */
+static void
+test_uuid_time_ordered (void)
+{
+  g_autoptr(GHashTable) seen = g_hash_table_new_full (g_str_hash, g_str_equal, g_free, NULL);
+  g_autofree char *previous = NULL;
+  gint64 before_ms = g_get_real_time () / 1000;
+  guint64 first_ms = 0;
+
+  for (guint i = 0; i < 100000; i++)
+    {
+      char *id = pd_uuid_new ();
+
+      g_assert_cmpuint (strlen (id), ==, 36);
+      for (guint k = 0; k < 36; k++)
+        {
+          if (k == 8 || k == 13 || k == 18 || k == 23)
+            g_assert_cmpint (id[k], ==, '-');
+          else
+            g_assert_true (g_ascii_isdigit (id[k]) || (id[k] >= 'a' && id[k] <= 'f'));
+        }
+      g_assert_true (g_uuid_string_is_valid (id));
+      g_assert_cmpint (id[14], ==, '7');
+      g_assert_nonnull (strchr ("89ab", id[19]));
+      if (previous)
+        g_assert_cmpstr (previous, <, id);
+      else
+        {
+          char ms[13] = { 0 };
+
+          memcpy (ms, id, 8);
+          memcpy (ms + 8, id + 9, 4);
+          first_ms = g_ascii_strtoull (ms, NULL, 16);
+        }
+      g_assert_true (g_hash_table_add (seen, id));
+      g_free (previous);
+      previous = g_strdup (id);
+    }
+  g_assert_cmpuint (g_hash_table_size (seen), ==, 100000);
+  /* The leading 48 bits are the Unix time in milliseconds. */
+  g_assert_cmpuint (first_ms, >=, (guint64) before_ms);
+  g_assert_cmpuint (first_ms, <=, (guint64) (g_get_real_time () / 1000));
+}
+
 int
 main (int   argc,
       char *argv[])
@@ -937,6 +981,7 @@ main (int   argc,
   ADD ("/store/list-sorted-filtered", test_list_sorted_and_filtered);
   ADD ("/store/describe-references", test_describe_with_references);
   ADD ("/store/person-name-key", test_person_name_key);
+  g_test_add_func ("/store/uuid-time-ordered", test_uuid_time_ordered);
 #undef ADD
 
   return g_test_run ();

@@ -42,7 +42,7 @@ typedef struct {
 /* Multi-row INSERTs: one statement per BATCH_ROWS rows (its setup, and change_log's
  * AUTOINCREMENT bookkeeping, once per batch instead of once per row). The values are
  * copied into DATA and bound when the rows are written, JOB_ROWS at a time. */
-#define BATCH_ROWS 64
+#define BATCH_ROWS 256
 #define JOB_ROWS (8 * BATCH_ROWS)
 
 typedef struct {
@@ -465,6 +465,13 @@ reject (Import     *imp,
 
 /* Identity keys */
 
+/* g_ascii_tolower () without the call (it is not inlined, and runs for every letter). */
+static inline char
+ascii_lower (char c)
+{
+  return c >= 'A' && c <= 'Z' ? (char) (c - 'A' + 'a') : c;
+}
+
 /* The case-folded text of C: in BUF for ASCII (the usual case, no allocation), else in
  * *ALLOCATED. pd_text_fold of the trimmed text, as the store folds first_name_fold. */
 static const char *
@@ -487,7 +494,7 @@ fold_cell (Cell    c,
       return *allocated;
     }
   for (gsize i = 0; i < c.len; i++)
-    buf[i] = g_ascii_tolower (c.s[i]);
+    buf[i] = ascii_lower (c.s[i]);
   buf[c.len] = '\0';
   return buf;
 }
@@ -702,6 +709,22 @@ batch_reset (Batch *batch)
   batch_rows_reset (&batch->rows);
 }
 
+/* g_string_append_len () inlined while the string has room (it runs for every value). */
+static inline void
+string_append (GString    *string,
+               const char *s,
+               gsize       len)
+{
+  if (string->len + len >= string->allocated_len)
+    {
+      g_string_append_len (string, s, (gssize) len);
+      return;
+    }
+  memcpy (string->str + string->len, s, len);
+  string->len += len;
+  string->str[string->len] = '\0';
+}
+
 static void
 batch_text (Batch      *batch,
             const char *s,
@@ -713,7 +736,7 @@ batch_text (Batch      *batch,
     {
       v.offset = batch->rows.data->len;
       v.len = len < 0 ? strlen (s) : (gsize) len;
-      g_string_append_len (batch->rows.data, s, (gssize) v.len);
+      string_append (batch->rows.data, s, v.len);
     }
   g_array_append_val (batch->rows.values, v);
 }
@@ -1470,10 +1493,10 @@ name_key_of (Import  *imp,
       return *allocated;
     }
   for (gsize i = 0; i < last.len; i++)
-    buf[k++] = g_ascii_tolower (last.s[i]);
+    buf[k++] = ascii_lower (last.s[i]);
   buf[k++] = '\001';
   for (gsize i = 0; i < first.len; i++)
-    buf[k++] = g_ascii_tolower (first.s[i]);
+    buf[k++] = ascii_lower (first.s[i]);
   buf[k] = '\0';
   return buf;
 }
@@ -3018,8 +3041,9 @@ rebuild_indexes (Import  *imp,
     n++;
   set_phase (imp, _("Indexing people"), 0.85, 0.9);
   /* The sorter of CREATE INDEX sorts runs of the cache's size; smaller runs, sorted by a
-   * helper thread while the table is read, are faster and keep the memory down. */
-  sqlite3_exec (imp->store->db, "PRAGMA threads = 2; PRAGMA cache_size = -8192", NULL, NULL,
+   * helper thread while the table is read, are faster and keep the memory down (4 MB runs:
+   * about 0.1 s less than 8 MB for a million people). */
+  sqlite3_exec (imp->store->db, "PRAGMA threads = 2; PRAGMA cache_size = -4096", NULL, NULL,
                 NULL);
   for (guint i = 0; ok && i < n; i++)
     {

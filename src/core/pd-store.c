@@ -1728,8 +1728,11 @@ static gboolean
 configure_connection (PdStore  *self,
                       GError  **error)
 {
+  /* 16 KiB pages for a new database (an existing one keeps its size): people rows are
+   * wide and imports write a million at once; measured ~1 s faster per million (bench-import). */
   if (!self->read_only
-      && (!_pd_store_exec (self, "PRAGMA journal_mode = WAL", error)
+      && (!_pd_store_exec (self, "PRAGMA page_size = 16384", error)
+          || !_pd_store_exec (self, "PRAGMA journal_mode = WAL", error)
           || !_pd_store_exec (self, "PRAGMA synchronous = NORMAL", error)))
     return FALSE;
   /* Lists read every row: keep them in memory-mapped pages and a larger cache. */
