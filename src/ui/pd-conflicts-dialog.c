@@ -240,9 +240,7 @@ pd_conflicts_dialog_new (GtkWindow *parent, PdSync *sync)
 
   self = g_object_new (PD_TYPE_CONFLICTS_DIALOG, "transient-for", parent, NULL);
   self->sync = g_object_ref (sync);
-  /* The stub engine of the first builds has no signal yet. */
-  if (g_signal_lookup ("conflicts-changed", PD_TYPE_SYNC) != 0)
-    g_signal_connect_swapped (sync, "conflicts-changed", G_CALLBACK (reload), self);
+  g_signal_connect_swapped (sync, "conflicts-changed", G_CALLBACK (reload), self);
   reload (self);
   return self;
 }

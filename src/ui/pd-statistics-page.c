@@ -4,6 +4,7 @@
 #include <glib/gi18n.h>
 
 #include "pd-booking-dialog.h"
+#include "pd-lazy-reload.h"
 #include "pd-period-picker.h"
 #include "pd-statistics-page.h"
 #include "pd-stats-item.h"
@@ -45,10 +46,9 @@ struct _PdStatisticsPage
   GtkSingleSelection *bookings_selection;
 
   guint    generation; /* of the latest computation: older results are dropped */
-  guint    reload_id;
   guint    n_exports;
   gboolean computing;
-  gboolean dirty;
+  PdLazyReload lazy;
 };
 
 G_DEFINE_FINAL_TYPE (PdStatisticsPage, pd_statistics_page, GTK_TYPE_WIDGET)
@@ -455,7 +455,7 @@ compute (PdStatisticsPage *self)
   Job     *job;
   PdPeriod period;
 
-  self->dirty = FALSE;
+  pd_lazy_reload_started (&self->lazy);
   self->generation++;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -482,33 +482,6 @@ compute (PdStatisticsPage *self)
   g_task_run_in_thread (task, compute_thread);
 }
 
-/* Computes now when shown, else the next time the page is mapped. */
-static void
-invalidate (PdStatisticsPage *self)
-{
-  self->dirty = TRUE;
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    compute (self);
-}
-
-static gboolean
-reload_timeout (gpointer data)
-{
-  PdStatisticsPage *self = data;
-
-  self->reload_id = 0;
-  invalidate (self);
-  return G_SOURCE_REMOVE;
-}
-
-/* Many changes in a row (sample data, a sync) cause one computation. */
-static void
-schedule_reload (PdStatisticsPage *self)
-{
-  if (self->reload_id == 0)
-    self->reload_id = g_timeout_add (50, reload_timeout, self);
-}
-
 static void
 on_record_changed (PdStore *store, const char *collection, const char *id, PdStatisticsPage *self)
 {
@@ -520,14 +493,14 @@ on_record_changed (PdStore *store, const char *collection, const char *id, PdSta
 
       if (booking != NULL
           && g_strcmp0 (pd_record_get_string (booking, "partner_id"), self->partner_id) == 0)
-        schedule_reload (self);
+        pd_lazy_reload_schedule (&self->lazy);
     }
   else if (g_strcmp0 (collection, pd_partner_type.name) == 0
            && g_strcmp0 (id, self->partner_id) == 0)
     update_statement (self);
   else if (g_strcmp0 (collection, pd_examination_type.name) == 0
            || g_strcmp0 (collection, pd_institution_type.name) == 0)
-    schedule_reload (self);
+    pd_lazy_reload_schedule (&self->lazy);
 }
 
 static void
@@ -536,7 +509,7 @@ on_collection_changed (PdStore *store, const char *collection, const char *partn
 {
   if (g_strcmp0 (collection, pd_booking_type.name) == 0
       && (partner_id == NULL || g_strcmp0 (partner_id, self->partner_id) == 0))
-    schedule_reload (self);
+    pd_lazy_reload_schedule (&self->lazy);
 }
 
 /* Statements */
@@ -780,8 +753,7 @@ pd_statistics_page_map (GtkWidget *widget)
   PdStatisticsPage *self = PD_STATISTICS_PAGE (widget);
 
   GTK_WIDGET_CLASS (pd_statistics_page_parent_class)->map (widget);
-  if (self->dirty)
-    compute (self);
+  pd_lazy_reload_map (&self->lazy);
 }
 
 static void
@@ -793,7 +765,7 @@ pd_statistics_page_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  pd_lazy_reload_clear (&self->lazy);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_STATISTICS_PAGE);
@@ -870,7 +842,10 @@ pd_statistics_page_init (PdStatisticsPage *self)
   self->bookings_selection = GTK_SINGLE_SELECTION (gtk_column_view_get_model (self->bookings_view));
   g_signal_connect_swapped (self->bookings_selection, "notify::selected-item",
                             G_CALLBACK (update_actions), self);
-  g_signal_connect_swapped (self->period_picker, "changed", G_CALLBACK (invalidate), self);
+  /* Many changes in a row (sample data, a sync) cause one computation. */
+  pd_lazy_reload_init (&self->lazy, GTK_WIDGET (self), 50, (PdLazyReloadFunc) compute);
+  g_signal_connect_swapped (self->period_picker, "changed",
+                            G_CALLBACK (pd_lazy_reload_invalidate), &self->lazy);
   setup_months (self);
   update_busy (self);
   update_actions (self);
@@ -903,7 +878,7 @@ pd_statistics_page_set_partner_id (PdStatisticsPage *self, const char *partner_i
   clear_figures (self);
   update_statement (self);
   update_actions (self);
-  invalidate (self);
+  pd_lazy_reload_invalidate (&self->lazy);
 }
 
 gboolean
@@ -911,8 +886,7 @@ pd_statistics_page_get_busy (PdStatisticsPage *self)
 {
   g_return_val_if_fail (PD_IS_STATISTICS_PAGE (self), FALSE);
 
-  return self->computing || self->n_exports > 0 || self->reload_id != 0
-         || (self->dirty && gtk_widget_get_mapped (GTK_WIDGET (self)));
+  return self->computing || self->n_exports > 0 || pd_lazy_reload_pending (&self->lazy);
 }
 
 const PdStatistics *

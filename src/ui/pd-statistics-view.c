@@ -3,6 +3,7 @@
 
 #include <glib/gi18n.h>
 
+#include "pd-lazy-reload.h"
 #include "pd-period-picker.h"
 #include "pd-statistics-view.h"
 #include "pd-stats-item.h"
@@ -28,9 +29,8 @@ struct _PdStatisticsView
   GtkSingleSelection *selection;
 
   guint    generation;
-  guint    reload_id;
   gboolean computing;
-  gboolean dirty;
+  PdLazyReload lazy;
 };
 
 G_DEFINE_FINAL_TYPE (PdStatisticsView, pd_statistics_view, GTK_TYPE_WIDGET)
@@ -241,7 +241,7 @@ compute (PdStatisticsView *self)
   PdPeriod period;
   Job     *job;
 
-  self->dirty = FALSE;
+  pd_lazy_reload_started (&self->lazy);
   self->generation++;
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
@@ -264,36 +264,11 @@ compute (PdStatisticsView *self)
 }
 
 static void
-invalidate (PdStatisticsView *self)
-{
-  self->dirty = TRUE;
-  if (gtk_widget_get_mapped (GTK_WIDGET (self)))
-    compute (self);
-}
-
-static gboolean
-reload_timeout (gpointer data)
-{
-  PdStatisticsView *self = data;
-
-  self->reload_id = 0;
-  invalidate (self);
-  return G_SOURCE_REMOVE;
-}
-
-static void
-schedule_reload (PdStatisticsView *self)
-{
-  if (self->reload_id == 0)
-    self->reload_id = g_timeout_add (100, reload_timeout, self);
-}
-
-static void
 on_record_changed (PdStore *store, const char *collection, const char *id, PdStatisticsView *self)
 {
   if (g_strcmp0 (collection, pd_booking_type.name) == 0
       || g_strcmp0 (collection, pd_partner_type.name) == 0)
-    schedule_reload (self);
+    pd_lazy_reload_schedule (&self->lazy);
 }
 
 static void
@@ -301,7 +276,7 @@ on_collection_changed (PdStore *store, const char *collection, const char *partn
                        PdStatisticsView *self)
 {
   if (g_strcmp0 (collection, pd_booking_type.name) == 0)
-    schedule_reload (self);
+    pd_lazy_reload_schedule (&self->lazy);
 }
 
 /* The widget */
@@ -312,8 +287,7 @@ pd_statistics_view_map (GtkWidget *widget)
   PdStatisticsView *self = PD_STATISTICS_VIEW (widget);
 
   GTK_WIDGET_CLASS (pd_statistics_view_parent_class)->map (widget);
-  if (self->dirty)
-    compute (self);
+  pd_lazy_reload_map (&self->lazy);
 }
 
 static void
@@ -325,7 +299,7 @@ pd_statistics_view_dispose (GObject *object)
   if (self->cancellable != NULL)
     g_cancellable_cancel (self->cancellable);
   g_clear_object (&self->cancellable);
-  g_clear_handle_id (&self->reload_id, g_source_remove);
+  pd_lazy_reload_clear (&self->lazy);
   if (self->store != NULL)
     g_signal_handlers_disconnect_by_data (self->store, self);
   gtk_widget_dispose_template (GTK_WIDGET (self), PD_TYPE_STATISTICS_VIEW);
@@ -370,8 +344,11 @@ pd_statistics_view_init (PdStatisticsView *self)
   /* Highest revenue first, as the core returns them. */
   revenue = g_list_model_get_item (gtk_column_view_get_columns (self->column_view), 3);
   gtk_column_view_sort_by_column (self->column_view, revenue, GTK_SORT_DESCENDING);
-  g_signal_connect_swapped (self->period_picker, "changed", G_CALLBACK (invalidate), self);
-  self->dirty = TRUE;
+  /* Many changes in a row (sample data, a sync) cause one computation. */
+  pd_lazy_reload_init (&self->lazy, GTK_WIDGET (self), 100, (PdLazyReloadFunc) compute);
+  g_signal_connect_swapped (self->period_picker, "changed",
+                            G_CALLBACK (pd_lazy_reload_invalidate), &self->lazy);
+  pd_lazy_reload_invalidate (&self->lazy);
 }
 
 PdStatisticsView *
@@ -393,8 +370,7 @@ pd_statistics_view_get_busy (PdStatisticsView *self)
 {
   g_return_val_if_fail (PD_IS_STATISTICS_VIEW (self), FALSE);
 
-  return self->computing || self->reload_id != 0
-         || (self->dirty && gtk_widget_get_mapped (GTK_WIDGET (self)));
+  return self->computing || pd_lazy_reload_pending (&self->lazy);
 }
 
 GtkSelectionModel *

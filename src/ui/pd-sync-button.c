@@ -157,9 +157,7 @@ pd_sync_button_set_sync (PdSyncButton *self, PdSync *sync)
   if (sync != NULL)
     {
       g_signal_connect_swapped (sync, "notify", G_CALLBACK (update), self);
-      /* The stub engine of the first builds has no such signal. */
-      if (g_signal_lookup ("conflicts-changed", PD_TYPE_SYNC) != 0)
-        g_signal_connect_swapped (sync, "conflicts-changed", G_CALLBACK (update), self);
+      g_signal_connect_swapped (sync, "conflicts-changed", G_CALLBACK (update), self);
     }
   update (self);
 }
