@@ -1122,26 +1122,47 @@ test_command_line (Fixture       *f,
   g_clear_pointer (&err, g_free);
 }
 
-/* Makes the stored copy of UPLOAD_ID the raw BYTES, as schema 4 kept it. */
+/* Makes the stored copy of UPLOAD_ID the BYTES with ENCODING (NULL: raw, as schema 4 kept
+ * it; "gzip": as schema 5 did). */
 static void
-store_raw_copy (Fixture    *f,
-                const char *upload_id,
-                const char *bytes,
-                gsize       len)
+store_copy (Fixture    *f,
+            const char *upload_id,
+            const char *encoding,
+            const char *bytes,
+            gsize       len)
 {
   sqlite3 *db = NULL;
   sqlite3_stmt *stmt = NULL;
 
   g_assert_cmpint (sqlite3_open_v2 (f->path, &db, SQLITE_OPEN_READWRITE, NULL), ==, SQLITE_OK);
   sqlite3_busy_timeout (db, 5000);
-  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE upload_files SET encoding = NULL, content = ?2 "
+  g_assert_cmpint (sqlite3_prepare_v2 (db, "UPDATE upload_files SET encoding = ?3, content = ?2 "
                                            "WHERE upload_id = ?1", -1, &stmt, NULL), ==, SQLITE_OK);
   sqlite3_bind_text (stmt, 1, upload_id, -1, SQLITE_STATIC);
   sqlite3_bind_blob (stmt, 2, bytes, (int) len, SQLITE_STATIC);
+  sqlite3_bind_text (stmt, 3, encoding, -1, SQLITE_STATIC);
   g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_DONE);
   g_assert_cmpint (sqlite3_changes (db), ==, 1);
   sqlite3_finalize (stmt);
   sqlite3_close (db);
+}
+
+static void
+store_gzip_copy (Fixture    *f,
+                 const char *upload_id,
+                 const char *bytes,
+                 gsize       len)
+{
+  g_autoptr(GZlibCompressor) zlib = g_zlib_compressor_new (G_ZLIB_COMPRESSOR_FORMAT_GZIP, 1);
+  g_autoptr(GOutputStream) mem = g_memory_output_stream_new_resizable ();
+  g_autoptr(GOutputStream) out = g_converter_output_stream_new (mem, G_CONVERTER (zlib));
+
+  g_assert_true (g_output_stream_write_all (out, bytes, len, NULL, NULL, NULL));
+  g_assert_true (g_output_stream_close (out, NULL, NULL));
+  g_assert_cmpuint (g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)), >, 2);
+  store_copy (f, upload_id, "gzip",
+              g_memory_output_stream_get_data (G_MEMORY_OUTPUT_STREAM (mem)),
+              g_memory_output_stream_get_data_size (G_MEMORY_OUTPUT_STREAM (mem)));
 }
 
 static void
@@ -1173,15 +1194,27 @@ test_save_copy (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
   g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
-  /* Stored compressed; an upload from before schema 5 holds the raw bytes. */
-  g_assert_cmpint (query_int (f, "SELECT count(*) FROM upload_files WHERE encoding = 'gzip' "
-                                 "AND hex (substr (content, 1, 2)) = '1F8B'"), ==, 1);
-  store_raw_copy (f, r->upload_id, bytes, sizeof bytes - 1);
+  /* Stored as a Zstandard frame; an upload from schema 5 holds gzip, one from before it
+   * the raw bytes: all are written back the same. */
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM upload_files WHERE encoding = 'zstd' "
+                                 "AND hex (substr (content, 1, 4)) = '28B52FFD'"), ==, 1);
+  store_gzip_copy (f, r->upload_id, bytes, sizeof bytes - 1);
   g_clear_pointer (&back, g_free);
   g_assert_true (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
   g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
+  store_copy (f, r->upload_id, NULL, bytes, sizeof bytes - 1);
+  g_clear_pointer (&back, g_free);
+  g_assert_true (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
+  g_assert_no_error (error);
+  g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
+  g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
+  /* A damaged frame is said, not written back short. */
+  store_copy (f, r->upload_id, "zstd", "\x28\xb5\x2f\xfd\x00", 5);
+  g_assert_false (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
+  g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
+  g_clear_error (&error);
   g_assert_false (pd_upload_save_copy (f->store, "no-such-upload", copy, &error));
   g_assert_error (error, PD_ERROR, PD_ERROR_NOT_FOUND);
 }
