@@ -173,7 +173,11 @@ struct _Import {
   gboolean    use_known;
   gboolean    order_provisional; /* one pass: imp->order may still change */
   gboolean    mapping_given;
-  gboolean    indexes_dropped;
+  guint       indexes_dropped; /* bit i: _pd_store_person_indexes[i], built at the end */
+  gboolean    bulk;            /* indexes were dropped for a bulk load */
+  guint       descents;        /* rows whose member ID sorts before the row above's */
+  gsize       prev_member_len;
+  char        prev_member[48];
   PdDateOrder order;
   PdDateOrder saved_order;
   guint64     uuid_counter;
@@ -2030,6 +2034,16 @@ scan_row (Import      *imp,
   scan_date (imp, c[T_DOB]);
   scan_date (imp, c[T_CSTART]);
   scan_date (imp, c[T_CEND]);
+  if (c[T_MEMBER].s)
+    {
+      gsize len = MIN (c[T_MEMBER].len, sizeof imp->prev_member);
+      int cmp = memcmp (c[T_MEMBER].s, imp->prev_member, MIN (len, imp->prev_member_len));
+
+      if (cmp < 0 || (cmp == 0 && len < imp->prev_member_len))
+        imp->descents++;
+      memcpy (imp->prev_member, c[T_MEMBER].s, len);
+      imp->prev_member_len = len;
+    }
   if (c[T_MEMBER].s && c[T_FIRST].s && c[T_DOB].s)
     {
       hash_set_add (&imp->keys, row_key (c[T_MEMBER], c[T_REL], c[T_FIRST], c[T_DOB]),
@@ -2092,6 +2106,7 @@ pass_one (Import         *imp,
 }
 
 static gboolean drop_indexes (Import *imp, guint64 rows, GError **error);
+static gboolean check_member_order (Import *imp, GError **error);
 
 static gboolean
 pass_two (Import  *imp,
@@ -2217,6 +2232,8 @@ one_pass_rows (Import         *imp,
                                           / MAX (pd_table_reader_get_position (reader), 1),
                                      error))
         return ONE_PASS_FAILED;
+      if ((n & 0xFFFF) == 0 && n > 0 && !check_member_order (imp, error))
+        return ONE_PASS_FAILED;
       if (!row_read (imp, reader, &n, error))
         return ONE_PASS_FAILED;
       scan_row (imp, fields);
@@ -2311,7 +2328,10 @@ reset_pass (Import *imp)
   imp->scan = (DateScan) { ~0u, 0, 0, 0, 0 };
   g_clear_pointer (&imp->ambiguous_example, g_free);
   imp->order_provisional = FALSE;
-  imp->indexes_dropped = FALSE;
+  imp->indexes_dropped = 0;
+  imp->bulk = FALSE;
+  imp->descents = 0;
+  imp->prev_member_len = 0;
   batch_reset (&imp->person_batch);
   batch_reset (&imp->change_batch);
 }
@@ -3052,11 +3072,33 @@ rejection_free (gpointer data)
   g_free (r);
 }
 
+/* Whether the rows so far came in member ID order (a few out of place allowed). */
+static gboolean
+in_member_order (Import *imp)
+{
+  return (guint64) imp->descents * 64 <= imp->result->rows;
+}
+
+static gboolean
+drop_person_index (Import   *imp,
+                   guint     i,
+                   GError  **error)
+{
+  g_autofree char *sql = g_strdup_printf ("DROP INDEX IF EXISTS %s",
+                                          _pd_store_person_indexes[i][0]);
+
+  if (!_pd_store_exec (imp->store, sql, error))
+    return FALSE;
+  imp->indexes_dropped |= 1u << i;
+  return TRUE;
+}
+
 /* A big file into a partner without people: drop the persons indexes now and build them
  * once at the end, all inside the transaction (a rollback restores them). Only when the
- * file is at least as big as the table, as rebuilding reads the whole table. (Keeping
- * persons_identity when the rows come in its order was tried: appending a million
- * entries to it costs the writer thread more than the sorted build saves.) */
+ * file is at least as big as the table, as rebuilding reads the whole table. A file in
+ * member ID order (as exports usually are) keeps persons_identity: its entries are then
+ * appended, on the writer thread, for less than a sorted build costs at the end; should
+ * the order break later, check_member_order drops it after all. */
 static gboolean
 drop_indexes (Import   *imp,
               guint64   rows,
@@ -3072,14 +3114,31 @@ drop_indexes (Import   *imp,
   if (total > (gint64) rows)
     return TRUE;
   for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
-    {
-      g_autofree char *sql = g_strdup_printf ("DROP INDEX IF EXISTS %s",
-                                              _pd_store_person_indexes[i][0]);
+    if (!(strcmp (_pd_store_person_indexes[i][0], "persons_identity") == 0
+          && in_member_order (imp))
+        && !drop_person_index (imp, i, error))
+      return FALSE;
+  /* The outbox's index by record is only read by synchronisation, which makes it again
+   * before it pushes (pd_store_sync_ensure_outbox_index): not kept up to date for a
+   * change-log entry per person here. */
+  if (!_pd_store_exec (imp->store, "DROP INDEX IF EXISTS change_log_record", error))
+    return FALSE;
+  imp->bulk = TRUE;
+  return TRUE;
+}
 
-      if (!_pd_store_exec (imp->store, sql, error))
-        return FALSE;
-    }
-  imp->indexes_dropped = TRUE;
+/* A bulk load that kept persons_identity for rows in member ID order: drops it when they
+ * no longer are. */
+static gboolean
+check_member_order (Import  *imp,
+                    GError **error)
+{
+  if (!imp->bulk || in_member_order (imp))
+    return TRUE;
+  for (guint i = 0; _pd_store_person_indexes[i][0]; i++)
+    if (!(imp->indexes_dropped & (1u << i))
+        && (!flush_batches (imp, error) || !drop_person_index (imp, i, error)))
+      return FALSE;
   return TRUE;
 }
 
@@ -3107,12 +3166,15 @@ rebuild_indexes (Import  *imp,
                 NULL);
   for (guint i = 0; ok && i < n; i++)
     {
+      if (!(imp->indexes_dropped & (1u << i)))
+        continue;
       ok = check_cancelled (imp, error)
            && _pd_store_exec (imp->store, _pd_store_person_indexes[i][1], error);
+      if (ok)
+        imp->indexes_dropped &= ~(1u << i);
       report (imp, (double) (i + 1) / n, FALSE);
     }
   sqlite3_exec (imp->store->db, restore, NULL, NULL, NULL);
-  imp->indexes_dropped = !ok;
   return ok;
 }
 
