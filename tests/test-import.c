@@ -610,6 +610,37 @@ test_full_and_incremental (Fixture       *f,
   g_assert_cmpstr (status, ==, "eligible-");
 }
 
+/* An update writes the columns that change (and their derived ones), keeps the rest. */
+static void
+test_update_columns (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *before = census (3, NULL, 0);
+  g_autofree char *after = g_strdup_printf ("%s%s", HEADER,
+                                            "E1,First1,Zeta,1980-01-02,EE,,2024-01-01,,z@example.com\n"
+                                            "E2,First2,Last2,1980-01-03,EE,,2024-01-01,,p2@example.com\n"
+                                            "E3,First3,Last3,1980-01-04,EE,,2024-01-01,,p3@example.com\n");
+  g_autofree char *before_file = write_file (f, "before.csv", before);
+  g_autofree char *after_file = write_file (f, "after.csv", after);
+  g_autoptr(PdImportResult) a = run (f, before_file, PD_IMPORT_MODE_FULL, 0);
+  g_autofree char *id = query_text (f, "SELECT id || created_at FROM persons WHERE member_id = 'E1'");
+  g_autoptr(PdImportResult) b = run (f, after_file, PD_IMPORT_MODE_FULL, 0);
+  g_autofree char *row = query_text (f, "SELECT id || created_at || '|' || version || '|' || "
+                                        "display_name || '|' || email || '|' || "
+                                        "replace (name_key, char (1), '/') || '|' || upload_id "
+                                        "FROM persons WHERE member_id = 'E1'");
+  g_autofree char *expected = g_strdup_printf ("%s|2|First1 Zeta|z@example.com|zeta/first1|%s",
+                                               id, b->upload_id);
+  g_autofree char *check = query_text (f, "PRAGMA integrity_check");
+
+  assert_counts (a, 3, 0, 0, 0, 0);
+  assert_counts (b, 0, 1, 2, 0, 0);
+  g_assert_cmpstr (row, ==, expected);
+  g_assert_cmpstr (check, ==, "ok");
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM persons INDEXED BY persons_partner_name "
+                                 "WHERE name_key > 'z'"), ==, 1);
+}
+
 /* New people in a full file join the partner's people; they are not "missing" from it. */
 static void
 test_full_adds_people (Fixture       *f,
@@ -1488,6 +1519,7 @@ main (int    argc,
   ADD ("/import/guard", test_guard);
   ADD ("/import/all-or-nothing", test_all_or_nothing);
   ADD ("/import/cancel", test_cancel_rolls_back);
+  ADD ("/import/update-columns", test_update_columns);
   ADD ("/import/bulk", test_bulk_import);
   ADD ("/import/bulk-order", test_bulk_import_order);
   ADD ("/import/duplicate-file", test_duplicate_file);

@@ -3,6 +3,7 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <zstd.h>
 
 #include "pd-error.h"
@@ -210,6 +211,43 @@ struct _Import {
 
 /* Hash sets */
 
+/* Zeroed memory for a table that is read at random: of SIZE bytes, in huge pages where
+ * the kernel has them (a million keys miss the TLB on every probe otherwise). */
+#define BIG_TABLE (4u << 20)
+
+static gpointer
+table_alloc0 (gsize size)
+{
+#ifdef MADV_HUGEPAGE
+  if (size >= BIG_TABLE)
+    {
+      gpointer p = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+
+      if (p != MAP_FAILED)
+        {
+          madvise (p, size, MADV_HUGEPAGE);
+          return p;
+        }
+    }
+#endif
+  return g_malloc0 (size);
+}
+
+static void
+table_free (gpointer p,
+            gsize    size)
+{
+#ifdef MADV_HUGEPAGE
+  if (size >= BIG_TABLE)
+    {
+      if (p != NULL && p != MAP_FAILED)
+        munmap (p, size);
+      return;
+    }
+#endif
+  g_free (p);
+}
+
 static void
 hash_set_init (HashSet *set,
                gsize    capacity)
@@ -218,7 +256,7 @@ hash_set_init (HashSet *set,
 
   while (size < capacity * 2)
     size <<= 1;
-  set->slot = g_new0 (HashSlot, size);
+  set->slot = table_alloc0 (size * sizeof (HashSlot));
   set->mask = size - 1;
   set->used = 0;
 }
@@ -226,7 +264,9 @@ hash_set_init (HashSet *set,
 static void
 hash_set_clear (HashSet *set)
 {
-  g_clear_pointer (&set->slot, g_free);
+  if (set->slot)
+    table_free (set->slot, (set->mask + 1) * sizeof (HashSlot));
+  set->slot = NULL;
 }
 
 static void hash_set_add (HashSet *set, guint64 hash, guint line, guint *existing);
@@ -579,7 +619,7 @@ uuid7 (Import *imp,
 }
 
 enum {
-  ST_LOOKUP, ST_EMPLOYEE, ST_UPDATE, ST_BY_ROWID,
+  ST_LOOKUP, ST_EMPLOYEE, ST_BY_ROWID,
 };
 
 /* The store's prepared statement for SQL, looked up once per import (hashing the SQL
@@ -602,7 +642,6 @@ typedef struct {
   char *by_rowid;
   char *insert;    /* "INSERT INTO persons (...) VALUES ": a batch's head */
   char *tuple;     /* its "(?, ?, ...)" */
-  char *update;
 } PersonSql;
 
 static const PersonSql *
@@ -614,7 +653,6 @@ person_sql (void)
   if (g_once_init_enter (&once))
     {
       g_autoptr(GString) cols = g_string_new (NULL);
-      g_autoptr(GString) sets = g_string_new (NULL);
       g_autoptr(GString) tuple = g_string_new ("(?, ?, ?, ?, ?, 0");
       g_autofree char *select = NULL;
 
@@ -626,7 +664,6 @@ person_sql (void)
           const char *name = pd_person_type.fields[i].name;
 
           g_string_append_printf (cols, "%s%s", i ? ", " : "", name);
-          g_string_append_printf (sets, ", %s = ?%u", name, i + 6);
           g_string_append (tuple, ", ?");
         }
       g_string_append (tuple, ", ?, ?)");
@@ -640,10 +677,6 @@ person_sql (void)
                                     "updated_by, deleted, %s, first_name_fold, name_key) "
                                     "VALUES ", cols->str);
       sql.tuple = g_string_free (g_steal_pointer (&tuple), FALSE);
-      sql.update = g_strdup_printf ("UPDATE persons SET id = ?1, version = ?2, "
-                                    "created_at = ?3, updated_at = ?4, updated_by = ?5%s, "
-                                    "first_name_fold = ?%u, name_key = ?%u WHERE rowid = ?%u",
-                                    sets->str, P_N + 6, P_N + 7, P_N + 8);
       g_once_init_leave (&once, 1);
     }
   return &sql;
@@ -1240,6 +1273,7 @@ known_sql (Import *imp)
 
 static void
 known_add (Import       *imp,
+           GArray       *people,
            sqlite3_stmt *stmt)
 {
   Known k = { 0 };
@@ -1258,36 +1292,110 @@ known_add (Import       *imp,
   for (guint i = 0; i < imp->n_mapped; i++)
     cells[i] = column_cell (stmt, 8 + (int) i);
   k.content = content_hash (imp, cells);
-  g_array_append_val (imp->known.people, k);
+  g_array_append_val (people, k);
+}
+
+/* The partner's live people of rowids FROM to TO (exclusive; 0: no end) through DB. */
+typedef struct {
+  Import  *imp;
+  sqlite3 *db;
+  gint64   from;
+  gint64   to;
+  GArray  *people;   /* Known */
+  gint64   eligible;
+  int      rc;       /* SQLITE_DONE, or the failure */
+  GThread *thread;
+} KnownPart;
+
+static gpointer
+known_part_read (gpointer data)
+{
+  KnownPart *part = data;
+  g_autofree char *select = known_sql (part->imp);
+  g_autofree char *sql = g_strdup_printf ("%s AND rowid >= ?2 AND (?3 = 0 OR rowid < ?3)",
+                                          select);
+  sqlite3_stmt *stmt = NULL;
+
+  part->rc = sqlite3_prepare_v2 (part->db, sql, -1, &stmt, NULL);
+  if (part->rc != SQLITE_OK)
+    return NULL;
+  sqlite3_bind_text (stmt, 1, part->imp->partner_id, -1, SQLITE_STATIC);
+  sqlite3_bind_int64 (stmt, 2, part->from);
+  sqlite3_bind_int64 (stmt, 3, part->to);
+  while ((part->rc = sqlite3_step (stmt)) == SQLITE_ROW)
+    {
+      known_add (part->imp, part->people, stmt);
+      if (g_array_index (part->people, Known, part->people->len - 1).flags & KNOWN_ELIGIBLE)
+        part->eligible++;
+      if ((part->people->len & 4095) == 0 && g_cancellable_is_cancelled (part->imp->cancellable))
+        {
+          part->rc = SQLITE_INTERRUPT;
+          break;
+        }
+    }
+  sqlite3_finalize (stmt);
+  return NULL;
+}
+
+/* The second half of the table is read by a thread on a read-only connection of its own:
+ * while this import holds the write lock and has written nothing yet, that connection sees
+ * what the import's own sees. Not for a dry run (no write lock), a database in memory or
+ * an import inside somebody else's transaction. */
+static sqlite3 *
+known_helper_connection (Import *imp)
+{
+  sqlite3 *db = NULL;
+
+  if (imp->dry_run || imp->store->depth != 1 || imp->store->path == NULL
+      || sqlite3_db_readonly (imp->store->db, "main") != 0
+      || sqlite3_open_v2 (imp->store->path, &db, SQLITE_OPEN_READONLY, NULL) != SQLITE_OK)
+    {
+      sqlite3_close (db);
+      return NULL;
+    }
+  sqlite3_busy_timeout (db, 5000);
+  sqlite3_exec (db, "PRAGMA mmap_size = 0; PRAGMA cache_size = -4096", NULL, NULL, NULL);
+  return db;
 }
 
 static gboolean
 load_known (Import  *imp,
             GError **error)
 {
-  g_autofree char *sql = known_sql (imp);
-  g_autoptr(PdStmt) stmt = _pd_store_prepare (imp->store, sql, error);
-  int rc;
+  gint64 last = query_count (imp, "SELECT coalesce (max (rowid), 0) FROM persons "
+                                  "WHERE ?1 IS NOT NULL");
+  KnownPart parts[2] = {
+    { imp, imp->store->db, 0, 0, NULL, 0, SQLITE_DONE, NULL },
+    { imp, NULL, 0, 0, NULL, 0, SQLITE_DONE, NULL },
+  };
+  gboolean ok;
 
-  if (stmt == NULL)
+  if (last >= 100000 && (parts[1].db = known_helper_connection (imp)) != NULL)
+    {
+      parts[0].to = parts[1].from = last / 2;
+      parts[1].people = g_array_sized_new (FALSE, FALSE, sizeof (Known), 4096);
+      parts[1].thread = g_thread_try_new ("pd-import-known", known_part_read, &parts[1], NULL);
+      if (parts[1].thread == NULL)
+        parts[0].to = 0;
+    }
+  parts[0].people = imp->known.people = g_array_new (FALSE, FALSE, sizeof (Known));
+  known_part_read (&parts[0]);
+  if (parts[1].thread)
+    g_thread_join (parts[1].thread);
+  ok = (parts[0].rc == SQLITE_DONE || parts[0].rc == SQLITE_INTERRUPT)
+       && (parts[1].rc == SQLITE_DONE || parts[1].rc == SQLITE_INTERRUPT);
+  if (parts[1].thread && ok)
+    g_array_append_vals (imp->known.people, parts[1].people->data, parts[1].people->len);
+  imp->eligible_before = parts[0].eligible + (parts[1].thread ? parts[1].eligible : 0);
+  if (!ok && parts[0].rc != SQLITE_DONE && parts[0].rc != SQLITE_INTERRUPT)
+    _pd_store_set_error (imp->store, parts[0].rc, error);
+  else if (!ok)
+    g_set_error (error, PD_ERROR, PD_ERROR_DATABASE, _("Database error: %s"),
+                 sqlite3_errstr (parts[1].rc));
+  g_clear_pointer (&parts[1].people, g_array_unref);
+  sqlite3_close (parts[1].db);
+  if (!ok || !check_cancelled (imp, error))
     return FALSE;
-  imp->known.people = g_array_new (FALSE, FALSE, sizeof (Known));
-  sqlite3_bind_text (stmt, 1, imp->partner_id, -1, SQLITE_STATIC);
-  imp->eligible_before = 0;
-  while ((rc = sqlite3_step (stmt)) == SQLITE_ROW)
-    {
-      known_add (imp, stmt);
-      if (g_array_index (imp->known.people, Known, imp->known.people->len - 1).flags
-          & KNOWN_ELIGIBLE)
-        imp->eligible_before++;
-      if ((imp->known.people->len & 4095) == 0 && !check_cancelled (imp, error))
-        return FALSE;
-    }
-  if (rc != SQLITE_DONE)
-    {
-      _pd_store_set_error (imp->store, rc, error);
-      return FALSE;
-    }
   known_index (&imp->known);
   return TRUE;
 }
@@ -1454,22 +1562,34 @@ insert_person (Import      *imp,
   batch_row_done (batch);
 }
 
+/* Writes imp->val over imp->old, setting only the columns that change: SQLite rewrites an
+ * index when the SET list names one of its columns, whatever the values, so setting every
+ * column made a changed email rewrite a page of each of the three person indexes besides
+ * the row's (and journal all four); now it is the row's page alone. */
 static gboolean
 update_person (Import      *imp,
                const char  *fold,
                const char  *name_key,
                GError     **error)
 {
+  g_autoptr(GString) sql = g_string_new ("UPDATE persons SET version = ?2, updated_at = ?4, "
+                                         "updated_by = ?5");
   g_autoptr(PdStmt) stmt = NULL;
 
   if (!writer_wait (imp, error))
     return FALSE;
-  stmt = prepare (imp, ST_UPDATE, person_sql ()->update, error);
+  for (guint i = 0; i < P_N; i++)
+    if (!cell_eq (imp->val[i], imp->old[i]))
+      g_string_append_printf (sql, ", %s = ?%u", pd_person_type.fields[i].name, i + 6);
+  if (!cell_eq (static_cell (fold), imp->old[P_N]))
+    g_string_append_printf (sql, ", first_name_fold = ?%u", P_N + 6);
+  if (!cell_eq (imp->val[P_FIRST], imp->old[P_FIRST]) || !cell_eq (imp->val[P_LAST], imp->old[P_LAST]))
+    g_string_append_printf (sql, ", name_key = ?%u", P_N + 7);
+  g_string_append_printf (sql, " WHERE rowid = ?%u", P_N + 8);
+  stmt = _pd_store_prepare (imp->store, sql->str, error);
   if (stmt == NULL)
     return FALSE;
-  sqlite3_bind_text (stmt, 1, imp->old_id, -1, SQLITE_STATIC);
   sqlite3_bind_int64 (stmt, 2, imp->old_version + 1);
-  sqlite3_bind_text (stmt, 3, imp->old_created, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 4, imp->now, -1, SQLITE_STATIC);
   sqlite3_bind_text (stmt, 5, pd_store_get_actor (imp->store), -1, SQLITE_STATIC);
   for (guint i = 0; i < P_N; i++)
