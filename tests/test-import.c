@@ -470,6 +470,41 @@ test_dates (Fixture       *f,
 /* The import reads the file once, in a provisional date order: a file that turns out to be
  * day/month/year is read again; messages name the format found; rejections stay in line
  * order although a dependent waiting for its employee is checked last. */
+/* Into a partner with people a thread reads the rows ahead of the one importing them:
+ * duplicates, dependents before their employee, rejections and a date order found late
+ * (the file read again) come out as they do without it. */
+static void
+test_reading_thread (Fixture       *f,
+                     gconstpointer  data)
+{
+  g_autofree char *one = write_file (f, "one.csv", HEADER
+                                     "Z1,Zed,Zoe,1970-01-01,employee,,2024-01-01,,\n");
+  g_autofree char *messy = write_file (f, "messy.csv", HEADER
+                                       "E1,John,Doe,1980-01-15,employee,,2024-01-01,,\n"
+                                       "E2,Ann,,1981-01-15,employee,,2024-01-01,,\n"
+                                       "E7-C,Fay,Noe,2015-01-01,child,E7,2024-01-01,,\n"
+                                       "E1,John,Doe,1980-01-15,EE,,2024-01-01,,\n"
+                                       "E8-C,Gil,Hoe,2016-01-01,child,E8,2024-01-01,,\n"
+                                       "E8,Gus,Hoe,1970-01-01,employee,,2024-01-01,,\n");
+  g_autofree char *late = write_file (f, "late.csv", HEADER
+                                      "E30-C,Ivy,Loe,03/04/2012,child,E30,02/01/2024,,\n"
+                                      "E30,Ian,Loe,25/12/1980,employee,,01/02/2024,,\n");
+  g_autoptr(PdImportResult) a = run (f, one, PD_IMPORT_MODE_INCREMENTAL, 0);
+  g_autoptr(PdImportResult) b = run (f, messy, PD_IMPORT_MODE_INCREMENTAL, 0);
+  g_autoptr(PdImportResult) c = run (f, late, PD_IMPORT_MODE_INCREMENTAL, 0);
+  g_autofree char *dob = query_text (f, "SELECT date_of_birth FROM persons WHERE member_id = 'E30-C'");
+
+  assert_counts (a, 1, 0, 0, 0, 0);
+  assert_counts (b, 3, 0, 0, 0, 3);
+  g_assert_true (has_rejection (b, 3, "Last Name", "required"));
+  g_assert_true (has_rejection (b, 4, "Employee ID", "neither in this file nor"));
+  g_assert_true (has_rejection (b, 5, "", "as on line 2"));
+  g_assert_cmpint (query_int (f, "SELECT count(*) FROM persons WHERE member_id = 'E8-C'"), ==, 1);
+  assert_counts (c, 2, 0, 0, 0, 0);
+  g_assert_cmpint (c->date_order, ==, PD_DATE_ORDER_DMY);
+  g_assert_cmpstr (dob, ==, "2012-04-03");
+}
+
 static void
 test_date_order_found_late (Fixture       *f,
                             gconstpointer  data)
@@ -1520,6 +1555,7 @@ main (int    argc,
   ADD ("/import/all-or-nothing", test_all_or_nothing);
   ADD ("/import/cancel", test_cancel_rolls_back);
   ADD ("/import/update-columns", test_update_columns);
+  ADD ("/import/reading-thread", test_reading_thread);
   ADD ("/import/bulk", test_bulk_import);
   ADD ("/import/bulk-order", test_bulk_import_order);
   ADD ("/import/duplicate-file", test_duplicate_file);

@@ -177,6 +177,10 @@ struct _Import {
   guint       indexes_dropped; /* bit i: _pd_store_person_indexes[i], built at the end */
   gboolean    bulk;            /* indexes were dropped for a bulk load */
   guint       descents;        /* rows whose member ID sorts before the row above's */
+  gboolean    prep_active;     /* a reading thread scans rows ahead: the row_* below hold
+                                * what its sets said of the row being imported */
+  guint       row_dup_first;
+  gboolean    row_employee_in_file;
   gsize       prev_member_len;
   char        prev_member[48];
   PdDateOrder order;
@@ -1813,7 +1817,8 @@ check_dependent (Import  *imp,
               g_strdup (_("a dependent needs the member ID of their employee")));
       return TRUE;
     }
-  if (hash_set_contains (&imp->employees, member_key (employee)))
+  if (imp->prep_active ? imp->row_employee_in_file
+                        : hash_set_contains (&imp->employees, member_key (employee)))
     return TRUE;
   if (employee_in_database (imp, employee, &local_error))
     return TRUE;
@@ -1882,7 +1887,8 @@ read_row (Import      *imp,
   imp->val[P_PARTNER] = static_cell (imp->partner_id);
   if (!check_dependent (imp, error))
     return FALSE;
-  first = g_hash_table_lookup (imp->duplicates, GUINT_TO_POINTER (imp->line));
+  first = imp->prep_active ? GUINT_TO_POINTER (imp->row_dup_first)
+                           : g_hash_table_lookup (imp->duplicates, GUINT_TO_POINTER (imp->line));
   if (first)
     reject (imp, -1, g_strdup_printf (_("the same person (member ID, relationship, first name "
                                         "and date of birth) as on line %u"),
@@ -2096,8 +2102,9 @@ process_row (Import      *imp,
  * file read twice: first dates, keys and employees, then the rows. */
 
 static void
-scan_date (Import *imp,
-           Cell    c)
+scan_date (Import      *imp,
+           Cell         c,
+           PdDateOrder *order)
 {
   const guint dm = (1u << PD_DATE_ORDER_MDY) | (1u << PD_DATE_ORDER_DMY);
   DateScan *scan = &imp->scan;
@@ -2119,8 +2126,8 @@ scan_date (Import *imp,
   if (memchr (c.s, '.', c.len) != NULL)
     return;
   if (scan->n_dependent++ == 0 && imp->order_provisional)
-    imp->order = fits == dm ? imp->order : fits == (1u << PD_DATE_ORDER_DMY)
-                                           ? PD_DATE_ORDER_DMY : PD_DATE_ORDER_MDY;
+    *order = fits == dm ? *order : fits == (1u << PD_DATE_ORDER_DMY)
+                                   ? PD_DATE_ORDER_DMY : PD_DATE_ORDER_MDY;
 }
 
 static gboolean
@@ -2157,13 +2164,16 @@ decide_date_order (Import       *imp,
   return TRUE;
 }
 
-/* Dates, the key and the employees of a row, in the order of the file. */
+/* Dates, the key and the employees of the row on LINE, in the order of the file; *ORDER is
+ * the provisional date order, *FIRST the line of an earlier row with the same key (or 0). */
 static void
-scan_row (Import      *imp,
-          const char **fields)
+scan_row_at (Import      *imp,
+             const char **fields,
+             guint        line,
+             PdDateOrder *order,
+             guint       *first)
 {
   Cell c[N_TARGETS];
-  guint first = 0;
 
   for (int t = T_MEMBER; t <= T_CEND; t++)
     {
@@ -2171,9 +2181,10 @@ scan_row (Import      *imp,
 
       c[t] = imp->col[t] >= 0 ? trim_cell (fields[imp->col[t]]) : none;
     }
-  scan_date (imp, c[T_DOB]);
-  scan_date (imp, c[T_CSTART]);
-  scan_date (imp, c[T_CEND]);
+  *first = 0;
+  scan_date (imp, c[T_DOB], order);
+  scan_date (imp, c[T_CSTART], order);
+  scan_date (imp, c[T_CEND], order);
   if (c[T_MEMBER].s)
     {
       gsize len = MIN (c[T_MEMBER].len, sizeof imp->prev_member);
@@ -2187,14 +2198,34 @@ scan_row (Import      *imp,
   if (c[T_MEMBER].s && c[T_FIRST].s && c[T_DOB].s)
     {
       hash_set_add (&imp->keys, row_key (c[T_MEMBER], c[T_REL], c[T_FIRST], c[T_DOB]),
-                    imp->line, &first);
-      if (first)
-        g_hash_table_insert (imp->duplicates, GUINT_TO_POINTER (imp->line),
-                             GUINT_TO_POINTER (first));
+                    line, first);
+      if (*first)
+        g_hash_table_insert (imp->duplicates, GUINT_TO_POINTER (line),
+                             GUINT_TO_POINTER (*first));
     }
   if (c[T_MEMBER].s && c[T_REL].s
       && g_strcmp0 (_pd_normalize_relationship (c[T_REL].s, c[T_REL].len), "employee") == 0)
-    hash_set_add (&imp->employees, member_key (c[T_MEMBER]), imp->line, NULL);
+    hash_set_add (&imp->employees, member_key (c[T_MEMBER]), line, NULL);
+}
+
+static void
+scan_row (Import      *imp,
+          const char **fields)
+{
+  guint first;
+
+  scan_row_at (imp, fields, imp->line, &imp->order, &first);
+}
+
+/* Whether the row is a dependent whose employee is among the rows scanned so far. */
+static gboolean
+employee_in_file (Import      *imp,
+                  const char **fields)
+{
+  Cell rel = imp->col[T_REL] >= 0 ? trim_cell (fields[imp->col[T_REL]]) : (Cell) { NULL, 0 };
+  Cell employee = imp->col[T_EMP] >= 0 ? trim_cell (fields[imp->col[T_EMP]]) : (Cell) { NULL, 0 };
+
+  return rel.s && employee.s && hash_set_contains (&imp->employees, member_key (employee));
 }
 
 /* Counts a row read; checks cancellation and reports progress now and then. */
@@ -2282,7 +2313,8 @@ employee_not_yet_known (Import      *imp,
 
   *wait = FALSE;
   if (nick == NULL || strcmp (nick, "employee") == 0 || employee.s == NULL
-      || hash_set_contains (&imp->employees, member_key (employee))
+      || (imp->prep_active ? imp->row_employee_in_file
+                           : hash_set_contains (&imp->employees, member_key (employee)))
       || employee_in_database (imp, employee, &local_error))
     return TRUE;
   if (local_error)
@@ -2393,6 +2425,223 @@ one_pass_rows (Import         *imp,
   return ONE_PASS_DONE;
 }
 
+/* A partner with people: a thread reads and scans the rows (CSV, dates, keys, employees)
+ * while this one compares and writes them, in batches. While it runs only it touches the
+ * scan's state (imp->scan, the key and employee sets, imp->duplicates); each row carries
+ * what they said of it, as the sequential pass would have seen them at that row. */
+#define PREP_ROWS 512
+#define PREP_BATCHES 4
+
+typedef struct {
+  guint32 line;
+  guint32 present;
+  guint32 dup_first;
+  guint8  employee_in_file;
+  guint8  order;
+} PrepRow;
+
+typedef struct {
+  GByteArray *data;      /* per row: a PrepRow, then its n_columns fields NUL-terminated */
+  guint       n_rows;
+  double      fraction;  /* of the file read after the batch */
+} PrepBatch;
+
+typedef struct {
+  Import        *imp;
+  PdTableReader *reader;
+  GThread       *thread;
+  GMutex         lock;
+  GCond          cond;
+  GQueue         full;   /* PrepBatch*, read, for the importing thread */
+  GQueue         spare;  /* PrepBatch*, to fill */
+  gboolean       done;   /* no more rows (error: why) */
+  gboolean       quit;
+  GError        *error;
+  PdDateOrder    order;
+} Prep;
+
+static PrepBatch *
+prep_next_spare (Prep *p)
+{
+  PrepBatch *b;
+
+  g_mutex_lock (&p->lock);
+  while (!p->quit && g_queue_is_empty (&p->spare))
+    g_cond_wait (&p->cond, &p->lock);
+  b = p->quit ? NULL : g_queue_pop_head (&p->spare);
+  g_mutex_unlock (&p->lock);
+  return b;
+}
+
+static gpointer
+prep_thread (gpointer data)
+{
+  Prep *p = data;
+  Import *imp = p->imp;
+  GError *error = NULL;
+  gboolean more = TRUE;
+  guint n = 0;
+
+  while (more)
+    {
+      PrepBatch *b = prep_next_spare (p);
+      const char **fields;
+      guint present, line = 0;
+
+      if (b == NULL)
+        return NULL;
+      g_byte_array_set_size (b->data, 0);
+      b->n_rows = 0;
+      while (b->n_rows < PREP_ROWS
+             && (more = pd_table_reader_next (p->reader, &fields, &present, &line, &error)))
+        {
+          PrepRow row = { line, present, 0, 0, 0 };
+
+          /* Room for the keys of the whole file, about. */
+          if (++n == 4096)
+            {
+              guint64 rows = pd_table_reader_get_size (p->reader) * n
+                             / MAX (pd_table_reader_get_position (p->reader), 1);
+
+              hash_set_reserve (&imp->keys, (gsize) MIN (rows, 16 * 1024 * 1024));
+              hash_set_reserve (&imp->employees, (gsize) MIN (rows, 16 * 1024 * 1024) / 2);
+            }
+          scan_row_at (imp, fields, line, &p->order, &row.dup_first);
+          row.employee_in_file = employee_in_file (imp, fields);
+          row.order = (guint8) p->order;
+          g_byte_array_append (b->data, (const guint8 *) &row, sizeof row);
+          for (guint i = 0; i < imp->n_columns; i++)
+            g_byte_array_append (b->data, (const guint8 *) fields[i], strlen (fields[i]) + 1);
+          b->n_rows++;
+        }
+      b->fraction = reader_fraction (p->reader);
+      g_mutex_lock (&p->lock);
+      g_queue_push_tail (&p->full, b);
+      if (!more)
+        {
+          p->done = TRUE;
+          p->error = error;
+        }
+      g_cond_broadcast (&p->cond);
+      g_mutex_unlock (&p->lock);
+    }
+  return NULL;
+}
+
+static void
+prep_batch_free (gpointer data)
+{
+  PrepBatch *b = data;
+
+  g_byte_array_unref (b->data);
+  g_free (b);
+}
+
+/* The row loop of one_pass_rows with a reading thread; without one, one_pass_rows. */
+static OnePass
+prep_pass_rows (Import         *imp,
+                PdTableReader  *reader,
+                GError        **error)
+{
+  g_autofree const char **fields = g_new0 (const char *, imp->n_columns + 1);
+  OnePass result = ONE_PASS_DONE;
+  Prep p = { 0 };
+  guint n = 0;
+
+  p.imp = imp;
+  p.reader = reader;
+  p.order = imp->order;
+  g_mutex_init (&p.lock);
+  g_cond_init (&p.cond);
+  for (guint i = 0; i < PREP_BATCHES; i++)
+    {
+      PrepBatch *b = g_new0 (PrepBatch, 1);
+
+      b->data = g_byte_array_sized_new (PREP_ROWS * 256);
+      g_queue_push_tail (&p.spare, b);
+    }
+  p.thread = g_thread_try_new ("pd-import-read", prep_thread, &p, NULL);
+  if (p.thread == NULL)
+    result = one_pass_rows (imp, reader, error);
+  imp->prep_active = p.thread != NULL;
+  while (imp->prep_active)
+    {
+      PrepBatch *b;
+      const guint8 *at;
+
+      g_mutex_lock (&p.lock);
+      while (g_queue_is_empty (&p.full) && !p.done)
+        g_cond_wait (&p.cond, &p.lock);
+      b = g_queue_pop_head (&p.full);
+      g_mutex_unlock (&p.lock);
+      if (b == NULL)
+        break;
+      at = b->data->data;
+      for (guint r = 0; r < b->n_rows && result == ONE_PASS_DONE; r++)
+        {
+          PrepRow row;
+          gboolean wait = FALSE;
+
+          memcpy (&row, at, sizeof row);
+          at += sizeof row;
+          for (guint i = 0; i < imp->n_columns; i++)
+            {
+              fields[i] = (const char *) at;
+              at += strlen (fields[i]) + 1;
+            }
+          imp->line = row.line;
+          imp->order = (PdDateOrder) row.order;
+          imp->row_dup_first = row.dup_first;
+          imp->row_employee_in_file = row.employee_in_file;
+          imp->result->rows++;
+          if ((++n & 255) == 0)
+            {
+              if (!check_cancelled (imp, error))
+                {
+                  result = ONE_PASS_FAILED;
+                  break;
+                }
+              report (imp, b->fraction, FALSE);
+            }
+          if (!employee_not_yet_known (imp, fields, &wait, error))
+            result = ONE_PASS_FAILED;
+          else if (wait)
+            {
+              defer_row (imp, fields, row.present);
+              if (imp->deferred->len > MAX_DEFERRED_BYTES)
+                result = ONE_PASS_RETRY;
+            }
+          else if (!process_row (imp, fields, row.present, error))
+            result = ONE_PASS_FAILED;
+        }
+      g_mutex_lock (&p.lock);
+      g_queue_push_tail (&p.spare, b);
+      g_cond_broadcast (&p.cond);
+      g_mutex_unlock (&p.lock);
+      if (result != ONE_PASS_DONE)
+        break;
+    }
+  if (p.thread)
+    {
+      g_mutex_lock (&p.lock);
+      p.quit = TRUE;
+      g_cond_broadcast (&p.cond);
+      g_mutex_unlock (&p.lock);
+      g_thread_join (p.thread);
+      imp->prep_active = FALSE;
+      if (result == ONE_PASS_DONE
+          && (!reader_done (imp, g_steal_pointer (&p.error), error)
+              || !process_deferred (imp, error)))
+        result = ONE_PASS_FAILED;
+    }
+  g_clear_error (&p.error);
+  g_queue_clear_full (&p.full, prep_batch_free);
+  g_queue_clear_full (&p.spare, prep_batch_free);
+  g_mutex_clear (&p.lock);
+  g_cond_clear (&p.cond);
+  return result;
+}
+
 static int
 compare_rejections (gconstpointer a,
                     gconstpointer b)
@@ -2429,7 +2678,8 @@ one_pass (Import         *imp,
   imp->order_provisional = imp->options->date_order == PD_DATE_ORDER_AUTO;
   imp->order = imp->options->date_order != PD_DATE_ORDER_AUTO ? imp->options->date_order
                : imp->saved_order == PD_DATE_ORDER_DMY ? PD_DATE_ORDER_DMY : PD_DATE_ORDER_MDY;
-  done = one_pass_rows (imp, reader, error);
+  done = imp->partner_has_people ? prep_pass_rows (imp, reader, error)
+                                 : one_pass_rows (imp, reader, error);
   if (done != ONE_PASS_DONE)
     return done;
   if (!decide_date_order (imp, &order, error))
@@ -3333,6 +3583,8 @@ import_locked (Import         *imp,
   imp->use_known = imp->partner_has_people && want_known (imp);
   if (imp->use_known && !load_known (imp, error))
     return FALSE;
+  if (!imp->dry_run && imp->packer == NULL)
+    imp->packer = packer_start (imp);
   if (!imp->use_known)
     imp->eligible_before = query_count (imp, "SELECT count(*) FROM persons WHERE partner_id = ?1 "
                                              "AND deleted = 0 AND eligibility_status = 'eligible'");
@@ -3446,8 +3698,11 @@ _pd_import_run_on_store (PdStore                *store,
   set_phase (&imp, _("Opening the file"), 0.0, 0.0);
   ok = check_partner (&imp, error);
   /* From now on: the copy is compressed while the file is checked and read (and thrown
-   * away if the import stops). */
-  if (ok && !imp.dry_run)
+   * away if the import stops). For a partner with people, from when they have been read
+   * (import_locked): reading them takes both cores, comparing the rows leaves one idle. */
+  if (ok && !imp.dry_run
+      && query_count (&imp, "SELECT count(*) FROM (SELECT 1 FROM persons "
+                            "WHERE partner_id = ?1 LIMIT 1)") == 0)
     imp.packer = packer_start (&imp);
   ok = ok && (reader = open_reader (&imp, error)) != NULL;
   if (ok)
