@@ -2997,7 +2997,7 @@ packer_thread (gpointer data)
   p->packed = g_malloc (ZSTD_CStreamOutSize ());
   if (p->zstd == NULL
       || ZSTD_isError (ZSTD_CCtx_setParameter (p->zstd, ZSTD_c_compressionLevel, 1)))
-    g_set_error (&p->error, PD_ERROR, PD_ERROR_INVALID, _("Could not compress the file."));
+    g_set_error_literal (&p->error, PD_ERROR, PD_ERROR_INVALID, _("Could not compress the file."));
   else
     pack_source (p, out, &p->error);
   g_clear_pointer (&p->zstd, ZSTD_freeCCtx);
