@@ -1339,11 +1339,23 @@ test_save_copy (Fixture       *f,
   g_assert_no_error (error);
   g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
   g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
-  /* A damaged frame is said, not written back short. */
+  /* A damaged frame is said, not written back short: a file that was there stays as it
+   * was, a new one is not made. */
   store_copy (f, r->upload_id, "zstd", "\x28\xb5\x2f\xfd\x00", 5);
   g_assert_false (pd_upload_save_copy (f->store, r->upload_id, copy, &error));
   g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
   g_clear_error (&error);
+  g_clear_pointer (&back, g_free);
+  g_assert_true (g_file_get_contents (copy, &back, &len, NULL));
+  g_assert_cmpmem (back, len, bytes, sizeof bytes - 1);
+  {
+    g_autofree char *fresh = g_build_filename (f->dir, "fresh-copy.csv", NULL);
+
+    g_assert_false (pd_upload_save_copy (f->store, r->upload_id, fresh, &error));
+    g_assert_error (error, PD_ERROR, PD_ERROR_INVALID);
+    g_clear_error (&error);
+    g_assert_false (g_file_test (fresh, G_FILE_TEST_EXISTS));
+  }
   g_assert_false (pd_upload_save_copy (f->store, "no-such-upload", copy, &error));
   g_assert_error (error, PD_ERROR, PD_ERROR_NOT_FOUND);
 }

@@ -4216,7 +4216,7 @@ pd_upload_save_copy (PdStore     *store,
   sqlite3_blob *blob = NULL;
   gint64 rowid = 0;
   CopyEncoding encoding = COPY_RAW;
-  gboolean ok;
+  gboolean existed, ok;
   int rc;
 
   g_return_val_if_fail (PD_IS_STORE (store), FALSE);
@@ -4231,6 +4231,7 @@ pd_upload_save_copy (PdStore     *store,
       return FALSE;
     }
   file = g_file_new_for_path (dest_path);
+  existed = g_file_query_exists (file, NULL);
   out = g_file_replace (file, NULL, FALSE, G_FILE_CREATE_NONE, NULL, error);
   if (out != NULL && encoding == COPY_GZIP)
     {
@@ -4245,5 +4246,15 @@ pd_upload_save_copy (PdStore     *store,
                                  : copy_blob (blob, plain, error))
        && g_output_stream_close (plain, NULL, error);
   sqlite3_blob_close (blob);
+  if (!ok && out != NULL)
+    {
+      /* A cancelled close leaves a file that was there as it was; a new one goes. */
+      g_autoptr(GCancellable) stop = g_cancellable_new ();
+
+      g_cancellable_cancel (stop);
+      g_output_stream_close (plain ? plain : G_OUTPUT_STREAM (out), stop, NULL);
+      if (!existed)
+        g_file_delete (file, NULL, NULL);
+    }
   return ok;
 }
