@@ -351,7 +351,6 @@ _pd_reader_row_fields (PdTableReader *self,
 /* ---- Opening: one scan for size, SHA-256, encoding, format and delimiter ---- */
 
 typedef struct {
-  Sha256       sha;
   PdCsvSniffer sniffer;
   gboolean     utf8_ok;
   guint8       carry[4];
@@ -424,7 +423,6 @@ scan_chunk (PdTableReader *self,
 {
   gsize skip = 0;
 
-  sha256_update (&scan->sha, data, len);
   if (offset == 0 && len >= 3 && memcmp (data, "\xEF\xBB\xBF", 3) == 0)
     {
       self->has_bom = TRUE;
@@ -490,6 +488,40 @@ check_utf16 (PdTableReader *self,
   return FALSE;
 }
 
+/* The SHA-256 of the whole file, in a thread of its own while the scan reads the file for
+ * the rest (both read with pread: the file is in the page cache by then, or soon). */
+typedef struct {
+  PdTableReader *reader;
+  Sha256         sha;
+  GError        *error;
+} Hasher;
+
+#define HASH_CHUNK (1 << 20)
+
+static gpointer
+hasher_thread (gpointer data)
+{
+  Hasher *h = data;
+  PdTableReader *self = h->reader;
+  g_autofree guint8 *buf = g_malloc (HASH_CHUNK);
+
+  for (guint64 offset = 0; offset < self->size;)
+    {
+      gssize n = source_read (self, offset, buf, HASH_CHUNK, &h->error);
+
+      if (n <= 0)
+        {
+          if (n == 0)
+            set_changed_error (&h->error);
+          break;
+        }
+      sha256_update (&h->sha, buf, (gsize) n);
+      offset += (guint64) n;
+    }
+  sha256_finish (&h->sha, self->sha256);
+  return NULL;
+}
+
 static gboolean
 scan_file (PdTableReader *self,
            GError       **error)
@@ -497,23 +529,42 @@ scan_file (PdTableReader *self,
   g_autofree guint8 *buf = g_malloc (4 + PD_READER_CHUNK);
   Scan               scan = { .utf8_ok = TRUE };
   guint64            offset = 0;
+  Hasher             hasher = { self };
+  GThread           *thread;
 
   if (!check_utf16 (self, error))
     return FALSE;
-  sha256_init (&scan.sha);
+  sha256_init (&hasher.sha);
+  /* A small file is hashed here: a thread would cost more than it saves. */
+  thread = self->size >= 4 * HASH_CHUNK
+           ? g_thread_try_new ("pd-import-hash", hasher_thread, &hasher, NULL) : NULL;
   while (offset < self->size)
     {
       gssize n = source_read (self, offset, buf + 4, PD_READER_CHUNK, error);
 
       if (n <= 0)
         {
-          sha256_finish (&scan.sha, self->sha256);
+          if (thread)
+            g_thread_join (thread);
+          else
+            sha256_finish (&hasher.sha, self->sha256);
+          g_clear_error (&hasher.error);
           return n < 0 ? FALSE : set_changed_error (error);
         }
+      if (thread == NULL)
+        sha256_update (&hasher.sha, buf + 4, (gsize) n);
       scan_chunk (self, &scan, buf + 4, (gsize) n, offset);
       offset += (guint64) n;
     }
-  sha256_finish (&scan.sha, self->sha256);
+  if (thread)
+    g_thread_join (thread);
+  else
+    sha256_finish (&hasher.sha, self->sha256);
+  if (hasher.error)
+    {
+      g_propagate_error (error, hasher.error);
+      return FALSE;
+    }
   if (!scan.utf8_ok && !check_1252 (self, buf, error))
     return FALSE;
   self->is_1252 = !scan.utf8_ok;
