@@ -1611,7 +1611,8 @@ update_person (Import      *imp,
       g_string_append_printf (sql, ", %s = ?%u", pd_person_type.fields[i].name, i + 6);
   if (!cell_eq (static_cell (fold), imp->old[P_N]))
     g_string_append_printf (sql, ", first_name_fold = ?%u", P_N + 6);
-  if (!cell_eq (imp->val[P_FIRST], imp->old[P_FIRST]) || !cell_eq (imp->val[P_LAST], imp->old[P_LAST]))
+  if (!cell_eq (imp->val[P_FIRST], imp->old[P_FIRST])
+      || !cell_eq (imp->val[P_LAST], imp->old[P_LAST]))
     g_string_append_printf (sql, ", name_key = ?%u", P_N + 7);
   g_string_append_printf (sql, " WHERE rowid = ?%u", P_N + 8);
   stmt = _pd_store_prepare (imp->store, sql->str, error);
