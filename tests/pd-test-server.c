@@ -115,17 +115,21 @@ pd_test_server_setenv (PdTestServer *s,
   g_ptr_array_add (s->env, g_strdup (value));
 }
 
-/* Runs ARGV; its standard output in *OUT when not NULL. */
+/* Runs ARGV in CWD (NULL: this one); its standard output in *OUT when not NULL. */
 static gboolean
-run (const char * const  *argv,
-     char               **out,
-     GError             **error)
+run_in (const char * const  *argv,
+        const char          *cwd,
+        char               **out,
+        GError             **error)
 {
+  g_autoptr(GSubprocessLauncher) launcher =
+    g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE);
   g_autoptr(GSubprocess) proc = NULL;
   g_autofree char *err = NULL;
 
-  proc = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_STDOUT_PIPE | G_SUBPROCESS_FLAGS_STDERR_PIPE,
-                            error);
+  if (cwd != NULL)
+    g_subprocess_launcher_set_cwd (launcher, cwd);
+  proc = g_subprocess_launcher_spawnv (launcher, argv, error);
   if (proc == NULL || !g_subprocess_communicate_utf8 (proc, NULL, NULL, out, &err, error))
     return FALSE;
   if (!g_subprocess_get_successful (proc))
@@ -136,21 +140,30 @@ run (const char * const  *argv,
   return TRUE;
 }
 
+static gboolean
+run (const char * const  *argv,
+     char               **out,
+     GError             **error)
+{
+  return run_in (argv, NULL, out, error);
+}
+
 gboolean
 pd_test_server_make_certificates (PdTestServer  *s,
                                   GError       **error)
 {
-  g_autofree char *cmd = g_strdup_printf (
-    "cd '%s' && openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem "
+  /* In the server's directory: a CA, and a certificate for 127.0.0.1 it signed. */
+  static const char cmd[] =
+    "openssl req -x509 -newkey rsa:2048 -nodes -keyout ca-key.pem -out ca.pem "
     "-days 2 -subj /CN=Test-CA -addext basicConstraints=critical,CA:TRUE "
     "&& openssl req -newkey rsa:2048 -nodes -keyout key.pem -out req.pem -subj /CN=127.0.0.1 "
     "&& printf 'subjectAltName=IP:127.0.0.1\\n' > ext.cnf "
     "&& openssl x509 -req -in req.pem -CA ca.pem -CAkey ca-key.pem -CAcreateserial "
-    "-out cert.pem -days 2 -extfile ext.cnf", s->dir);
+    "-out cert.pem -days 2 -extfile ext.cnf";
   const char *argv[] = { "/bin/sh", "-c", cmd, NULL };
   g_autoptr(GTlsDatabase) db = NULL;
 
-  if (!run (argv, NULL, error))
+  if (!run_in (argv, s->dir, NULL, error))
     return FALSE;
   g_free (s->ca);
   g_free (s->cert);

@@ -44,16 +44,51 @@ open_raw (const char *path)
   return db;
 }
 
+/* SQL with PARAMS (NULL-terminated, or NULL) bound to ?1, ?2, … */
+static sqlite3_stmt *
+prepare_bound (sqlite3           *db,
+               const char        *sql,
+               const char *const *params)
+{
+  sqlite3_stmt *stmt = NULL;
+
+  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
+  for (int i = 0; params && params[i]; i++)
+    sqlite3_bind_text (stmt, i + 1, params[i], -1, SQLITE_TRANSIENT);
+  return stmt;
+}
+
+static gint64
+query_int_bound (sqlite3           *db,
+                 const char        *sql,
+                 const char *const *params)
+{
+  sqlite3_stmt *stmt = prepare_bound (db, sql, params);
+  gint64 value;
+
+  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
+  value = sqlite3_column_int64 (stmt, 0);
+  sqlite3_finalize (stmt);
+  return value;
+}
+
 static gint64
 query_int (sqlite3    *db,
            const char *sql)
 {
-  sqlite3_stmt *stmt = NULL;
-  gint64 value;
+  return query_int_bound (db, sql, NULL);
+}
 
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  g_assert_cmpint (sqlite3_step (stmt), ==, SQLITE_ROW);
-  value = sqlite3_column_int64 (stmt, 0);
+static char *
+query_text_bound (sqlite3           *db,
+                  const char        *sql,
+                  const char *const *params)
+{
+  sqlite3_stmt *stmt = prepare_bound (db, sql, params);
+  char *value = NULL;
+
+  if (sqlite3_step (stmt) == SQLITE_ROW)
+    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
   sqlite3_finalize (stmt);
   return value;
 }
@@ -62,14 +97,7 @@ static char *
 query_text (sqlite3    *db,
             const char *sql)
 {
-  sqlite3_stmt *stmt = NULL;
-  char *value = NULL;
-
-  g_assert_cmpint (sqlite3_prepare_v2 (db, sql, -1, &stmt, NULL), ==, SQLITE_OK);
-  if (sqlite3_step (stmt) == SQLITE_ROW)
-    value = g_strdup ((const char *) sqlite3_column_text (stmt, 0));
-  sqlite3_finalize (stmt);
-  return value;
+  return query_text_bound (db, sql, NULL);
 }
 
 static gint64
@@ -122,22 +150,17 @@ test_migrate_empty (Fixture       *f,
   for (const char *const *t = (const char *const[]) { "partners", "institutions", "partner_users",
                                                       "practice_users", "change_log", "audit",
                                                       "settings", NULL }; *t; t++)
-    {
-      g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM sqlite_master "
-                                              "WHERE type = 'table' AND name = '%s'", *t);
-
-      g_assert_cmpint (query_int (db, sql), ==, 1);
-    }
+    g_assert_cmpint (query_int_bound (db, "SELECT count(*) FROM sqlite_master "
+                                          "WHERE type = 'table' AND name = ?1",
+                                      (const char *[]) { *t, NULL }), ==, 1);
   /* Every described field has its column: the descriptions and the migration agree. */
   for (guint i = 0; i < G_N_ELEMENTS (types); i++)
     for (guint j = 0; j < types[i]->n_fields; j++)
-      {
-        g_autofree char *sql = g_strdup_printf ("SELECT count(*) FROM pragma_table_info ('%s') "
-                                                "WHERE name = '%s'", types[i]->table,
-                                                types[i]->fields[j].name);
-
-        g_assert_cmpint (query_int (db, sql), ==, 1);
-      }
+      g_assert_cmpint (query_int_bound (db, "SELECT count(*) FROM pragma_table_info (?1) "
+                                            "WHERE name = ?2",
+                                        (const char *[]) { types[i]->table,
+                                                           types[i]->fields[j].name, NULL }),
+                       ==, 1);
   /* The local practice user exists and is the actor. */
   g_assert_nonnull (pd_store_get_local_user_id (f->store));
   g_assert_cmpstr (pd_store_get_actor (f->store), ==, pd_store_get_local_user_id (f->store));
@@ -219,7 +242,6 @@ test_save_writes_log_and_audit (Fixture       *f,
   g_autoptr(PdRecord) partner = save_partner (f, "Acme Logistics GmbH");
   g_autoptr(JsonParser) parser = json_parser_new ();
   g_autofree char *payload = NULL;
-  g_autofree char *sql = NULL;
   sqlite3 *db = open_raw (f->path);
   JsonObject *object;
 
@@ -227,21 +249,20 @@ test_save_writes_log_and_audit (Fixture       *f,
   g_assert_nonnull (pd_record_get_created_at (partner));
   g_assert_cmpstr (pd_record_get_updated_by (partner), ==, pd_store_get_local_user_id (f->store));
 
-  sql = g_strdup_printf ("SELECT payload FROM change_log WHERE record_id = '%s' "
-                         "AND collection = 'partner' AND base_version = 0",
-                         pd_record_get_id (partner));
-  payload = query_text (db, sql);
+  payload = query_text_bound (db, "SELECT payload FROM change_log WHERE record_id = ?1 "
+                                  "AND collection = 'partner' AND base_version = 0",
+                              (const char *[]) { pd_record_get_id (partner), NULL });
   g_assert_nonnull (payload);
   g_assert_true (json_parser_load_from_data (parser, payload, -1, NULL));
   object = json_node_get_object (json_parser_get_root (parser));
   g_assert_cmpstr (json_object_get_string_member (object, "name"), ==, "Acme Logistics GmbH");
   g_assert_cmpint (json_object_get_int_member (object, "version"), ==, 1);
 
-  g_clear_pointer (&sql, g_free);
-  sql = g_strdup_printf ("SELECT count(*) FROM audit WHERE record_id = '%s' AND action = 'create' "
-                         "AND who = 'Practice administrator' AND partner_id = record_id",
-                         pd_record_get_id (partner));
-  g_assert_cmpint (query_int (db, sql), ==, 1);
+  g_assert_cmpint (query_int_bound (db, "SELECT count(*) FROM audit WHERE record_id = ?1 "
+                                        "AND action = 'create' AND who = 'Practice administrator' "
+                                        "AND partner_id = record_id",
+                                    (const char *[]) { pd_record_get_id (partner), NULL }),
+                   ==, 1);
   sqlite3_close (db);
 }
 
@@ -878,8 +899,9 @@ test_person_name_key (Fixture       *f,
   g_autoptr(PdRecord) person = pd_record_new (&pd_person_type);
   g_autofree char *expected = NULL;
   g_autofree char *renamed = NULL;
-  g_autofree char *sql = NULL;
   g_autofree char *stored = NULL;
+  const char *const id[] = { pd_record_get_id (person), NULL };
+  const char *sql = "SELECT name_key FROM persons WHERE id = ?1";
   sqlite3 *db;
 
   pd_record_set_string (person, "partner_id", pd_record_get_id (partner));
@@ -889,18 +911,16 @@ test_person_name_key (Fixture       *f,
   pd_record_set_string (person, "date_of_birth", "1980-02-03");
   g_assert_true (pd_store_save (f->store, person, &error));
   g_assert_no_error (error);
-  sql = g_strdup_printf ("SELECT name_key FROM persons WHERE id = '%s'",
-                         pd_record_get_id (person));
   expected = pd_people_name_key ("Ångström", "Émile");
   db = open_raw (f->path);
-  stored = query_text (db, sql);
+  stored = query_text_bound (db, sql, id);
   g_assert_cmpstr (stored, ==, expected);
   g_clear_pointer (&stored, g_free);
 
   pd_record_set_string (person, "last_name", "zeller");
   g_assert_true (pd_store_save (f->store, person, &error));
   renamed = pd_people_name_key ("zeller", "Émile");
-  stored = query_text (db, sql);
+  stored = query_text_bound (db, sql, id);
   g_assert_cmpstr (stored, ==, renamed);
   g_assert_cmpstr (stored, !=, expected);
   sqlite3_close (db);

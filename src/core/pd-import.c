@@ -3,7 +3,6 @@
 
 #include <glib/gi18n-lib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <fcntl.h>
@@ -219,43 +218,6 @@ struct _Import {
 
 /* Hash sets */
 
-/* Zeroed memory for a table that is read at random: of SIZE bytes, in huge pages where
- * the kernel has them (a million keys miss the TLB on every probe otherwise). */
-#define BIG_TABLE (4u << 20)
-
-static gpointer
-table_alloc0 (gsize size)
-{
-#ifdef MADV_HUGEPAGE
-  if (size >= BIG_TABLE)
-    {
-      gpointer p = mmap (NULL, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
-
-      if (p != MAP_FAILED)
-        {
-          madvise (p, size, MADV_HUGEPAGE);
-          return p;
-        }
-    }
-#endif
-  return g_malloc0 (size);
-}
-
-static void
-table_free (gpointer p,
-            gsize    size)
-{
-#ifdef MADV_HUGEPAGE
-  if (size >= BIG_TABLE)
-    {
-      if (p != NULL && p != MAP_FAILED)
-        munmap (p, size);
-      return;
-    }
-#endif
-  g_free (p);
-}
-
 static void
 hash_set_init (HashSet *set,
                gsize    capacity)
@@ -264,7 +226,7 @@ hash_set_init (HashSet *set,
 
   while (size < capacity * 2)
     size <<= 1;
-  set->slot = table_alloc0 (size * sizeof (HashSlot));
+  set->slot = g_new0 (HashSlot, size);
   set->mask = size - 1;
   set->used = 0;
 }
@@ -272,9 +234,7 @@ hash_set_init (HashSet *set,
 static void
 hash_set_clear (HashSet *set)
 {
-  if (set->slot)
-    table_free (set->slot, (set->mask + 1) * sizeof (HashSlot));
-  set->slot = NULL;
+  g_clear_pointer (&set->slot, g_free);
 }
 
 static void hash_set_add (HashSet *set, guint64 hash, guint line, guint *existing);
@@ -1365,6 +1325,12 @@ known_part_read (gpointer data)
   return NULL;
 }
 
+static gboolean
+part_read_ok (KnownPart *part)
+{
+  return part->rc == SQLITE_DONE || part->rc == SQLITE_INTERRUPT;
+}
+
 /* The second half of the table is read by a thread on a read-only connection of its own:
  * while this import holds the write lock and has written nothing yet, that connection sees
  * what the import's own sees. Not for a dry run (no write lock), a database in memory or
@@ -1410,16 +1376,16 @@ load_known (Import  *imp,
   known_part_read (&parts[0]);
   if (parts[1].thread)
     g_thread_join (parts[1].thread);
-  ok = (parts[0].rc == SQLITE_DONE || parts[0].rc == SQLITE_INTERRUPT)
-       && (parts[1].rc == SQLITE_DONE || parts[1].rc == SQLITE_INTERRUPT);
-  if (parts[1].thread && ok)
-    g_array_append_vals (imp->known.people, parts[1].people->data, parts[1].people->len);
-  imp->eligible_before = parts[0].eligible + (parts[1].thread ? parts[1].eligible : 0);
-  if (!ok && parts[0].rc != SQLITE_DONE && parts[0].rc != SQLITE_INTERRUPT)
+  /* Interrupted is cancelled: check_cancelled below says so. */
+  ok = part_read_ok (&parts[0]) && part_read_ok (&parts[1]);
+  if (!part_read_ok (&parts[0]))
     _pd_store_set_error (imp->store, parts[0].rc, error);
-  else if (!ok)
+  else if (!part_read_ok (&parts[1]))
     g_set_error (error, PD_ERROR, PD_ERROR_DATABASE, _("Database error: %s"),
                  sqlite3_errstr (parts[1].rc));
+  else if (parts[1].thread)
+    g_array_append_vals (imp->known.people, parts[1].people->data, parts[1].people->len);
+  imp->eligible_before = parts[0].eligible + (parts[1].thread ? parts[1].eligible : 0);
   g_clear_pointer (&parts[1].people, g_array_unref);
   sqlite3_close (parts[1].db);
   if (!ok || !check_cancelled (imp, error))
@@ -1806,6 +1772,16 @@ check_email (Import *imp)
   reject (imp, T_EMAIL, g_strdup_printf (_("“%s” is not an email address"), text ? text : ""));
 }
 
+/* Whether the employee's row came before in the file: asked of the key set, or while a
+ * reading thread runs ahead (prep_pass_rows) of what it said for this row. */
+static gboolean
+employee_seen (Import *imp,
+               Cell    employee)
+{
+  return imp->prep_active ? imp->row_employee_in_file
+                          : hash_set_contains (&imp->employees, member_key (employee));
+}
+
 static gboolean
 check_dependent (Import  *imp,
                  GError **error)
@@ -1822,8 +1798,7 @@ check_dependent (Import  *imp,
               g_strdup (_("a dependent needs the member ID of their employee")));
       return TRUE;
     }
-  if (imp->prep_active ? imp->row_employee_in_file
-                        : hash_set_contains (&imp->employees, member_key (employee)))
+  if (employee_seen (imp, employee))
     return TRUE;
   if (employee_in_database (imp, employee, &local_error))
     return TRUE;
@@ -2222,29 +2197,42 @@ scan_row (Import      *imp,
   scan_row_at (imp, fields, imp->line, &imp->order, &first);
 }
 
+/* The employee's member ID of a dependent's row (unset for an employee's row, or when
+ * the row names none). */
+static Cell
+dependent_employee (Import      *imp,
+                    const char **fields)
+{
+  Cell rel = imp->col[T_REL] >= 0 ? trim_cell (fields[imp->col[T_REL]]) : (Cell) { NULL, 0 };
+  const char *nick = rel.s ? _pd_normalize_relationship (rel.s, rel.len) : NULL;
+
+  if (nick == NULL || strcmp (nick, "employee") == 0 || imp->col[T_EMP] < 0)
+    return (Cell) { NULL, 0 };
+  return trim_cell (fields[imp->col[T_EMP]]);
+}
+
 /* Whether the row is a dependent whose employee is among the rows scanned so far. */
 static gboolean
 employee_in_file (Import      *imp,
                   const char **fields)
 {
-  Cell rel = imp->col[T_REL] >= 0 ? trim_cell (fields[imp->col[T_REL]]) : (Cell) { NULL, 0 };
-  Cell employee = imp->col[T_EMP] >= 0 ? trim_cell (fields[imp->col[T_EMP]]) : (Cell) { NULL, 0 };
+  Cell employee = dependent_employee (imp, fields);
 
-  return rel.s && employee.s && hash_set_contains (&imp->employees, member_key (employee));
+  return employee.s && hash_set_contains (&imp->employees, member_key (employee));
 }
 
 /* Counts a row read; checks cancellation and reports progress now and then. */
 static gboolean
-row_read (Import         *imp,
-          PdTableReader  *reader,
-          guint          *n,
-          GError        **error)
+row_read (Import  *imp,
+          double   fraction,
+          guint   *n,
+          GError **error)
 {
   if ((++*n & 255) != 0)
     return TRUE;
   if (!check_cancelled (imp, error))
     return FALSE;
-  report (imp, reader_fraction (reader), FALSE);
+  report (imp, fraction, FALSE);
   return TRUE;
 }
 
@@ -2273,7 +2261,7 @@ pass_one (Import         *imp,
   while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
     {
       imp->result->rows++;
-      if (!row_read (imp, reader, &n, error))
+      if (!row_read (imp, reader_fraction (reader), &n, error))
         return FALSE;
       scan_row (imp, fields);
     }
@@ -2297,7 +2285,7 @@ pass_two (Import  *imp,
     return FALSE;
   while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
     {
-      if (!row_read (imp, reader, &n, error) || !process_row (imp, fields, present, error))
+      if (!row_read (imp, reader_fraction (reader), &n, error) || !process_row (imp, fields, present, error))
         return FALSE;
     }
   return reader_done (imp, local_error, error);
@@ -2311,15 +2299,11 @@ employee_not_yet_known (Import      *imp,
                         gboolean    *wait,
                         GError     **error)
 {
-  Cell rel = imp->col[T_REL] >= 0 ? trim_cell (fields[imp->col[T_REL]]) : (Cell) { NULL, 0 };
-  Cell employee = imp->col[T_EMP] >= 0 ? trim_cell (fields[imp->col[T_EMP]]) : (Cell) { NULL, 0 };
-  const char *nick = rel.s ? _pd_normalize_relationship (rel.s, rel.len) : NULL;
+  Cell employee = dependent_employee (imp, fields);
   g_autoptr(GError) local_error = NULL;
 
   *wait = FALSE;
-  if (nick == NULL || strcmp (nick, "employee") == 0 || employee.s == NULL
-      || (imp->prep_active ? imp->row_employee_in_file
-                           : hash_set_contains (&imp->employees, member_key (employee)))
+  if (employee.s == NULL || employee_seen (imp, employee)
       || employee_in_database (imp, employee, &local_error))
     return TRUE;
   if (local_error)
@@ -2377,17 +2361,42 @@ process_deferred (Import  *imp,
 
 typedef enum { ONE_PASS_FAILED, ONE_PASS_DONE, ONE_PASS_RETRY } OnePass;
 
-/* The file has about ROWS rows: room for their keys, and maybe no indexes meanwhile. */
-static gboolean
-expect_rows (Import   *imp,
-             guint64   rows,
-             GError  **error)
+/* How many rows the file has, about, after N rows read (n = 4096: the estimate is taken
+ * once, by whichever thread reads the rows). */
+static guint64
+estimate_rows (PdTableReader *reader,
+               guint          n)
+{
+  return pd_table_reader_get_size (reader) * n / MAX (pd_table_reader_get_position (reader), 1);
+}
+
+/* Room for the keys of a file of about ROWS rows, made once rather than grown. */
+static void
+reserve_keys (Import  *imp,
+              guint64  rows)
 {
   gsize room = (gsize) MIN (rows, 16 * 1024 * 1024);
 
   hash_set_reserve (&imp->keys, room);
   hash_set_reserve (&imp->employees, room / 2);
-  return drop_indexes (imp, rows, error);
+}
+
+/* What a row read in one pass becomes: imported now, or kept for the end of the file when
+ * its employee has not come yet (too many kept: read the file twice). */
+static OnePass
+take_row (Import      *imp,
+          const char **fields,
+          guint        present,
+          GError     **error)
+{
+  gboolean wait = FALSE;
+
+  if (!employee_not_yet_known (imp, fields, &wait, error))
+    return ONE_PASS_FAILED;
+  if (!wait)
+    return process_row (imp, fields, present, error) ? ONE_PASS_DONE : ONE_PASS_FAILED;
+  defer_row (imp, fields, present);
+  return imp->deferred->len > MAX_DEFERRED_BYTES ? ONE_PASS_RETRY : ONE_PASS_DONE;
 }
 
 static OnePass
@@ -2401,29 +2410,24 @@ one_pass_rows (Import         *imp,
 
   while (pd_table_reader_next (reader, &fields, &present, &imp->line, &local_error))
     {
-      gboolean wait = FALSE;
+      OnePass taken;
 
       imp->result->rows++;
-      /* After some rows: how many the whole file has, about. */
-      if (n == 4096 && !expect_rows (imp, pd_table_reader_get_size (reader) * n
-                                          / MAX (pd_table_reader_get_position (reader), 1),
-                                     error))
-        return ONE_PASS_FAILED;
+      if (n == 4096)
+        {
+          guint64 rows = estimate_rows (reader, n);
+
+          reserve_keys (imp, rows);
+          if (!drop_indexes (imp, rows, error))
+            return ONE_PASS_FAILED;
+        }
       if ((n & 0xFFFF) == 0 && n > 0 && !check_member_order (imp, error))
         return ONE_PASS_FAILED;
-      if (!row_read (imp, reader, &n, error))
+      if (!row_read (imp, reader_fraction (reader), &n, error))
         return ONE_PASS_FAILED;
       scan_row (imp, fields);
-      if (!employee_not_yet_known (imp, fields, &wait, error))
-        return ONE_PASS_FAILED;
-      if (wait)
-        {
-          defer_row (imp, fields, present);
-          if (imp->deferred->len > MAX_DEFERRED_BYTES)
-            return ONE_PASS_RETRY;
-        }
-      else if (!process_row (imp, fields, present, error))
-        return ONE_PASS_FAILED;
+      if ((taken = take_row (imp, fields, present, error)) != ONE_PASS_DONE)
+        return taken;
     }
   if (!reader_done (imp, local_error, error) || !process_deferred (imp, error))
     return ONE_PASS_FAILED;
@@ -2502,15 +2506,8 @@ prep_thread (gpointer data)
         {
           PrepRow row = { line, present, 0, 0, 0 };
 
-          /* Room for the keys of the whole file, about. */
           if (++n == 4096)
-            {
-              guint64 rows = pd_table_reader_get_size (p->reader) * n
-                             / MAX (pd_table_reader_get_position (p->reader), 1);
-
-              hash_set_reserve (&imp->keys, (gsize) MIN (rows, 16 * 1024 * 1024));
-              hash_set_reserve (&imp->employees, (gsize) MIN (rows, 16 * 1024 * 1024) / 2);
-            }
+            reserve_keys (imp, estimate_rows (p->reader, n));
           scan_row_at (imp, fields, line, &p->order, &row.dup_first);
           row.employee_in_file = employee_in_file (imp, fields);
           row.order = (guint8) p->order;
@@ -2585,7 +2582,6 @@ prep_pass_rows (Import         *imp,
       for (guint r = 0; r < b->n_rows && result == ONE_PASS_DONE; r++)
         {
           PrepRow row;
-          gboolean wait = FALSE;
 
           memcpy (&row, at, sizeof row);
           at += sizeof row;
@@ -2599,25 +2595,8 @@ prep_pass_rows (Import         *imp,
           imp->row_dup_first = row.dup_first;
           imp->row_employee_in_file = row.employee_in_file;
           imp->result->rows++;
-          if ((++n & 255) == 0)
-            {
-              if (!check_cancelled (imp, error))
-                {
-                  result = ONE_PASS_FAILED;
-                  break;
-                }
-              report (imp, b->fraction, FALSE);
-            }
-          if (!employee_not_yet_known (imp, fields, &wait, error))
-            result = ONE_PASS_FAILED;
-          else if (wait)
-            {
-              defer_row (imp, fields, row.present);
-              if (imp->deferred->len > MAX_DEFERRED_BYTES)
-                result = ONE_PASS_RETRY;
-            }
-          else if (!process_row (imp, fields, row.present, error))
-            result = ONE_PASS_FAILED;
+          result = row_read (imp, b->fraction, &n, error)
+                   ? take_row (imp, fields, row.present, error) : ONE_PASS_FAILED;
         }
       g_mutex_lock (&p.lock);
       g_queue_push_tail (&p.spare, b);
@@ -4296,4 +4275,67 @@ pd_upload_save_copy (PdStore     *store,
         g_file_delete (file, NULL, NULL);
     }
   return ok;
+}
+
+typedef struct {
+  char *db_path;
+  char *upload_id;
+  char *dest_path;
+} SaveCopy;
+
+static void
+save_copy_free (gpointer data)
+{
+  SaveCopy *c = data;
+
+  g_free (c->db_path);
+  g_free (c->upload_id);
+  g_free (c->dest_path);
+  g_free (c);
+}
+
+static void
+save_copy_thread (GTask        *task,
+                  gpointer      source_object,
+                  gpointer      task_data,
+                  GCancellable *cancellable)
+{
+  SaveCopy *c = task_data;
+  g_autoptr(GError) error = NULL;
+  g_autoptr(PdStore) store = pd_store_open_read_only (c->db_path, &error);
+
+  if (store == NULL || !pd_upload_save_copy (store, c->upload_id, c->dest_path, &error))
+    g_task_return_error (task, g_steal_pointer (&error));
+  else
+    g_task_return_boolean (task, TRUE);
+}
+
+void
+pd_upload_save_copy_async (PdStore             *store,
+                           const char          *upload_id,
+                           const char          *dest_path,
+                           GCancellable        *cancellable,
+                           GAsyncReadyCallback  callback,
+                           gpointer             user_data)
+{
+  g_autoptr(GTask) task = g_task_new (NULL, cancellable, callback, user_data);
+  SaveCopy *c = g_new0 (SaveCopy, 1);
+
+  g_return_if_fail (PD_IS_STORE (store) && upload_id != NULL && dest_path != NULL);
+
+  c->db_path = g_strdup (pd_store_get_path (store));
+  c->upload_id = g_strdup (upload_id);
+  c->dest_path = g_strdup (dest_path);
+  g_task_set_source_tag (task, pd_upload_save_copy_async);
+  g_task_set_task_data (task, c, save_copy_free);
+  g_task_run_in_thread (task, save_copy_thread);
+}
+
+gboolean
+pd_upload_save_copy_finish (GAsyncResult  *result,
+                            GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), FALSE);
+
+  return g_task_propagate_boolean (G_TASK (result), error);
 }

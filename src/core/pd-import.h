@@ -212,6 +212,16 @@ gboolean   pd_upload_save_copy            (PdStore      *store,
                                            const char   *upload_id,
                                            const char   *dest_path,
                                            GError      **error);
+/* The same in a worker thread on a read-only connection of its own (a copy of a census
+ * is a few hundred megabytes to unpack and write): for the UI. */
+void       pd_upload_save_copy_async      (PdStore             *store,
+                                           const char          *upload_id,
+                                           const char          *dest_path,
+                                           GCancellable        *cancellable,
+                                           GAsyncReadyCallback  callback,
+                                           gpointer             user_data);
+gboolean   pd_upload_save_copy_finish     (GAsyncResult        *result,
+                                           GError             **error);
 
 /* The headless import: `partner-desk --import-eligibility FILE --partner NAME-OR-ID
  * [--full|--incremental] [--dry-run] [--all-or-nothing] [--database PATH] [--yes]

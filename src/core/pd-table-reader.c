@@ -535,7 +535,7 @@ scan_file (PdTableReader *self,
   if (!check_utf16 (self, error))
     return FALSE;
   sha256_init (&hasher.sha);
-  /* A small file is hashed here: a thread would cost more than it saves. */
+  /* A small file is hashed after the scan, here: a thread would cost more than it saves. */
   thread = self->size >= 4 * HASH_CHUNK
            ? g_thread_try_new ("pd-import-hash", hasher_thread, &hasher, NULL) : NULL;
   while (offset < self->size)
@@ -544,22 +544,22 @@ scan_file (PdTableReader *self,
 
       if (n <= 0)
         {
-          if (thread)
-            g_thread_join (thread);
-          else
-            sha256_finish (&hasher.sha, self->sha256);
-          g_clear_error (&hasher.error);
-          return n < 0 ? FALSE : set_changed_error (error);
+          if (n == 0)
+            set_changed_error (error);
+          break;
         }
-      if (thread == NULL)
-        sha256_update (&hasher.sha, buf + 4, (gsize) n);
       scan_chunk (self, &scan, buf + 4, (gsize) n, offset);
       offset += (guint64) n;
     }
   if (thread)
     g_thread_join (thread);
-  else
-    sha256_finish (&hasher.sha, self->sha256);
+  else if (offset >= self->size)
+    hasher_thread (&hasher);
+  if (offset < self->size)
+    {
+      g_clear_error (&hasher.error);
+      return FALSE;
+    }
   if (hasher.error)
     {
       g_propagate_error (error, hasher.error);

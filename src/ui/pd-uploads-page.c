@@ -160,20 +160,33 @@ show_error (PdUploadsPage *self, const char *heading, const char *message)
 }
 
 static void
+on_copy_saved (GObject *source, GAsyncResult *result, gpointer user_data)
+{
+  SaveData          *d = user_data;
+  g_autoptr (GError) error = NULL;
+
+  if (!pd_upload_save_copy_finish (result, &error))
+    show_error (d->page, _ ("Cannot Save the Copy"), error->message);
+  save_data_free (d);
+}
+
+static void
 on_save_copy_response (GtkNativeDialog *native, int response, SaveData *d)
 {
   g_autoptr (GFile) file = NULL;
-  g_autoptr (GError) error = NULL;
   g_autofree char *path = NULL;
 
   if (response == GTK_RESPONSE_ACCEPT)
     file = gtk_file_chooser_get_file (GTK_FILE_CHOOSER (native));
   g_object_unref (native);
   path = file ? g_file_get_path (file) : NULL;
-  if (path != NULL && d->page->store != NULL
-      && !pd_upload_save_copy (d->page->store, d->upload_id, path, &error))
-    show_error (d->page, _ ("Cannot Save the Copy"), error->message);
-  save_data_free (d);
+  if (path == NULL || d->page->store == NULL)
+    {
+      save_data_free (d);
+      return;
+    }
+  /* Unpacking and writing a big file happens off the main loop. */
+  pd_upload_save_copy_async (d->page->store, d->upload_id, path, NULL, on_copy_saved, d);
 }
 
 static void
